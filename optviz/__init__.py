@@ -1,0 +1,24 @@
+"""optviz: race gradient-descent optimizers on 2-D loss surfaces.
+
+>>> import optviz
+>>> result = optviz.run("adam", "beale", start=(1.0, 1.4), steps=500, lr=0.05)
+>>> result.xy.shape
+(501, 2)
+"""
+
+from __future__ import annotations
+
+from optviz.api import Outcomes, Settings, Trajectory, evaluate, run, run_many
+from optviz.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS, Optimizer
+
+__all__ = [
+    "LECTURE_OPTIMIZERS",
+    "OPTIMIZERS",
+    "Optimizer",
+    "Outcomes",
+    "Settings",
+    "Trajectory",
+    "evaluate",
+    "run",
+    "run_many",
+]

@@ -1,0 +1,78 @@
+"""The one place where Numba is configured for optviz.
+
+Every kernel in the package is compiled with the options below. Kernels are cached on disk so a new
+process loads them instead of compiling again. Numba keys a cache entry on the modification time of
+the file that defines the kernel only, not on the files whose functions it inlines (the surfaces and
+the update rules); to keep a stale kernel from ever being loaded, the cache lives in a folder named
+after a hash of every jitted source file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numba
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_JITTED_SOURCES = (
+    _PACKAGE_DIR / "_jit.py",
+    _PACKAGE_DIR / "rules.py",
+    _PACKAGE_DIR / "engine.py",
+    _PACKAGE_DIR.parent / "surfaces" / "functions.py",
+)
+
+# Strict IEEE arithmetic (no fastmath) so the engine matches plain-Python references to ~1e-12;
+# error_model="numpy" lets division by zero give inf (caught as divergence) instead of raising.
+JIT_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
+
+
+def _source_hash() -> str:
+    digest = hashlib.sha256()
+    for path in _JITTED_SOURCES:
+        digest.update(path.read_bytes())
+    digest.update(numba.__version__.encode())
+    return digest.hexdigest()[:16]
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def _choose_cache_dir() -> Path | None:
+    """The package's own __pycache__, else the user's cache, else the temp folder."""
+    name = f"numba-{_source_hash()}"
+    candidates = [
+        _PACKAGE_DIR / "__pycache__" / name,
+        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "optviz" / name,
+        Path(tempfile.gettempdir()) / "optviz" / name,
+    ]
+    for folder in candidates:
+        if _writable(folder):
+            return folder
+    return None
+
+
+# A user-chosen NUMBA_CACHE_DIR wins; otherwise point Numba at ours before any kernel is decorated.
+if not os.environ.get("NUMBA_CACHE_DIR"):
+    _cache_dir = _choose_cache_dir()
+    if _cache_dir is None:
+        JIT_OPTIONS["cache"] = False
+    else:
+        numba.config.CACHE_DIR = str(_cache_dir)
+
+
+def jit(*args, **kwargs):
+    """`numba.njit` with the package's options; extra keyword arguments are added to them."""
+    options = {**JIT_OPTIONS, **kwargs}
+    if args and callable(args[0]):
+        return numba.njit(**options)(args[0])
+    return numba.njit(**options)

@@ -1,0 +1,386 @@
+"""The public API: `run` one optimizer on one surface, `run_many` over many starts and settings.
+
+Both validate every argument (a ValueError names the parameter and its allowed range), resolve the
+per-optimizer defaults, and call the one Numba kernel in `optviz.engine`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+import surfaces
+from optviz import engine, rules
+from optviz.optimizers import HYPERPARAMETERS, Optimizer
+from optviz.optimizers import get as get_optimizer
+from surfaces import Surface
+from surfaces.finite_sum import batch_means, examples
+
+MAX_STEPS = 100_000  # one trajectory records every iterate: 100k steps is ~10 MB
+MAX_LANE_STEPS = 10**11  # run_many: trajectories x steps
+EPS_PLACEMENTS = ("inside", "outside")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that determines a run; `run(**settings.as_kwargs())` reproduces it exactly."""
+
+    optimizer: str
+    surface: str
+    start: tuple[float, float]
+    steps: int
+    lr: float
+    gamma: float
+    beta1: float
+    beta2: float
+    eps: float
+    weight_decay: float
+    eps_placement: str
+    batch_size: int | None  # None: the full batch (exact gradient)
+    n_examples: int
+    spread: float
+    seed: int
+    surface_options: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        d = self.as_dict()
+        d["batch_size"] = "full" if d["batch_size"] is None else d["batch_size"]
+        options = d.pop("surface_options")
+        d["surface"] = surfaces.get(d["surface"], **options)
+        return d
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One run. Arrays are read-only; row k of xy/loss/grad is iterate k (the start is row 0).
+
+    When the run diverged at update k (`diverged_at == k`), rows k and later repeat the last good
+    iterate (with a zero gradient), so every array stays finite and full length.
+    """
+
+    settings: Settings
+    xy: np.ndarray  # (steps + 1, 2)
+    loss: np.ndarray  # (steps + 1,)
+    grad: np.ndarray  # (steps + 1, 2): the gradient used by the next update (the batch's, if stochastic)
+    rate: np.ndarray  # (steps, 2): each update's per-coordinate learning rate, e.g. eta / sqrt(G + eps)
+    diverged_at: int | None
+    min_value: float
+
+    @property
+    def steps(self) -> int:
+        return self.settings.steps
+
+    @property
+    def path(self) -> np.ndarray:
+        """The iterates up to the last good one."""
+        return self.xy if self.diverged_at is None else self.xy[: self.diverged_at]
+
+    def steps_to(self, tol: float) -> int | None:
+        """The first iterate index whose loss is within tol of the minimum, or None."""
+        hits = np.flatnonzero(self.loss - self.min_value <= tol)
+        return int(hits[0]) if hits.size else None
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Final states of many runs (`run_many`); index i is run i."""
+
+    final_xy: np.ndarray  # (n, 2)
+    final_loss: np.ndarray  # (n,)
+    reached_at: np.ndarray  # (n,) first iterate within tol of the minimum, -1 if never
+    diverged_at: np.ndarray  # (n,) the update that diverged, -1 if none
+    distance: np.ndarray  # (n,) from the final point to the nearest global minimum
+    settings: dict[str, Any]  # the per-run values (arrays) and shared ones
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def _integer(name: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be a whole number between {low} and {high}, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return int(value)
+
+
+# name -> (test, description of the allowed range)
+_RANGES = {
+    "lr": (lambda v: v > 0.0, "lr must be > 0"),
+    "gamma": (lambda v: 0.0 <= v < 1.0, "gamma must be in [0, 1)"),
+    "beta1": (lambda v: 0.0 <= v < 1.0, "beta1 must be in [0, 1)"),
+    "beta2": (lambda v: 0.0 <= v < 1.0, "beta2 must be in [0, 1)"),
+    "eps": (lambda v: v >= 0.0, "eps must be >= 0"),
+    "weight_decay": (lambda v: v >= 0.0, "weight_decay must be >= 0"),
+}
+
+
+def _hyper_value(opt: Optimizer, name: str, value: Any) -> float:
+    """A validated hyperparameter; a value the optimizer does not use is stored as 0."""
+    if value is None:
+        return float(opt.defaults.get(name, 0.0))
+    v = _number(name, value)
+    test, message = _RANGES[name]
+    if not test(v):
+        raise ValueError(f"{message}, got {v}")
+    return v if name in opt.defaults else 0.0
+
+
+def _resolve_surface(surface: str | Surface) -> Surface:
+    return surfaces.get(surface)
+
+
+def _batch(opt: Optimizer, batch_size: Any, n: int) -> int | None:
+    if batch_size is None:
+        batch_size = opt.batch_size
+    if batch_size is None or batch_size == "full":
+        return None
+    size = _integer("batch_size", batch_size, 1, n)
+    return None if size == n else size  # a batch of all N examples is the exact gradient
+
+
+def _check_extra(extra: dict[str, Any]) -> None:
+    if extra:
+        name = sorted(extra)[0]
+        allowed = ", ".join(HYPERPARAMETERS)
+        raise ValueError(f"unknown parameter {name!r}; hyperparameters are {allowed}")
+
+
+def _hyper_rows(values: dict[str, np.ndarray], eps_placement: str, n: int) -> np.ndarray:
+    H = np.zeros((rules.N_HYPER, n))
+    H[rules.ETA] = values["lr"]
+    H[rules.GAMMA] = values["gamma"]
+    H[rules.BETA1] = values["beta1"]
+    H[rules.BETA2] = values["beta2"]
+    H[rules.EPS_IN if eps_placement == "inside" else rules.EPS_OUT] = values["eps"]
+    H[rules.LAMBDA] = values["weight_decay"]
+    return H
+
+
+def _kernel_inputs(surf: Surface) -> tuple[int, np.ndarray, np.ndarray]:
+    sid = engine.SURFACE_FUNCTIONS.index(surf.function)
+    (x0, x1), (y0, y1) = surf.bounds
+    return sid, surf.param_array, np.array([x0, x1, y0, y1])
+
+
+def _noise(surf: Surface, batch_size: int | None, n_examples: Any, spread: Any, seed: int, steps: int):
+    """The per-update batch terms (empty for the full batch) and the resolved N and spread."""
+    if n_examples is not None:
+        n_examples = _integer("n_examples", n_examples, 1, 100_000)
+    if spread is not None:
+        spread = _number("spread", spread)
+        if spread < 0:
+            raise ValueError(f"spread must be >= 0, got {spread}")
+    ex = examples(surf, n_examples, spread, seed)
+    spread_used = surf.spread if spread is None else spread
+    return ex, spread_used
+
+
+def _start(surf: Surface, start: Any) -> tuple[float, float]:
+    if start is None:
+        return surf.start
+    try:
+        sx, sy = start
+    except (TypeError, ValueError):
+        raise ValueError(f"start must be a pair (x, y), got {start!r}") from None
+    return (_number("start x", sx), _number("start y", sy))
+
+
+def run(
+    optimizer: str,
+    surface: str | Surface,
+    start: tuple[float, float] | None = None,
+    steps: int = 200,
+    *,
+    lr: float | None = None,
+    gamma: float | None = None,
+    beta1: float | None = None,
+    beta2: float | None = None,
+    eps: float | None = None,
+    weight_decay: float | None = None,
+    eps_placement: str = "inside",
+    batch_size: int | str | None = None,
+    n_examples: int | None = None,
+    spread: float | None = None,
+    seed: int = 0,
+    **extra: Any,
+) -> Trajectory:
+    """Run `optimizer` on `surface` from `start` for `steps` updates, recording every iterate.
+
+    Hyperparameters left as None take the optimizer's defaults (`optviz.OPTIMIZERS[name].defaults`);
+    those it does not use are ignored. `eps_placement` is "inside" the square root (the lecture's
+    form) or "outside" (PyTorch's). `batch_size` is the number of examples per update: None takes
+    the optimizer's own (full batch for batch GD, 1 for SGD, 10 for mini-batch GD), "full" or N is
+    the exact gradient; `n_examples`, `spread` and `seed` set the surface's training examples.
+    """
+    _check_extra(extra)
+    opt = get_optimizer(optimizer)
+    surf = _resolve_surface(surface)
+    steps = _integer("steps", steps, 1, MAX_STEPS)
+    start_xy = _start(surf, start)
+    if eps_placement not in EPS_PLACEMENTS:
+        raise ValueError(f"eps_placement must be 'inside' or 'outside', got {eps_placement!r}")
+    seed = _integer("seed", seed, 0, 2**63 - 1)
+    hyper = {
+        name: _hyper_value(opt, name, value)
+        for name, value in zip(HYPERPARAMETERS, (lr, gamma, beta1, beta2, eps, weight_decay), strict=True)
+    }
+    ex, spread_used = _noise(surf, None, n_examples, spread, seed, steps)
+    size = _batch(opt, batch_size, ex.n)
+    noise = np.empty((0, 5)) if size is None else batch_means(ex, size, steps + 1, seed)
+
+    sid, p, box = _kernel_inputs(surf)
+    H = _hyper_rows({k: np.array([v]) for k, v in hyper.items()}, eps_placement, 1)
+    x = np.array([start_xy[0]])
+    y = np.array([start_xy[1]])
+    xy = np.zeros((steps + 1, 2))
+    loss = np.zeros(steps + 1)
+    grad = np.zeros((steps + 1, 2))
+    rate = np.zeros((steps, 2))
+    hit = np.full(1, -1, dtype=np.int64)
+    div = np.full(1, -1, dtype=np.int64)
+    engine.race_block(
+        opt.rule, sid, p, H, x, y, steps, noise, box, surf.min_value, -1.0, hit, div, xy, loss, grad, rate
+    )
+    diverged_at = None if div[0] < 0 else int(div[0])
+    if diverged_at is not None:
+        if diverged_at == 0:
+            raise ValueError(f"start {start_xy} is outside the surface's valid region")
+        xy[diverged_at:] = xy[diverged_at - 1]
+        loss[diverged_at:] = loss[diverged_at - 1]
+        grad[diverged_at:] = 0.0
+        rate[diverged_at - 1 :] = 0.0
+    for a in (xy, loss, grad, rate):
+        a.flags.writeable = False
+    settings = Settings(
+        optimizer=opt.name,
+        surface=surf.name,
+        start=start_xy,
+        steps=steps,
+        eps_placement=eps_placement,
+        batch_size=size,
+        n_examples=ex.n,
+        spread=spread_used,
+        seed=seed,
+        surface_options=dict(surf.options),
+        **hyper,
+    )
+    return Trajectory(settings, xy, loss, grad, rate, diverged_at, surf.min_value)
+
+
+def run_many(
+    optimizer: str,
+    surface: str | Surface,
+    starts: Any = None,
+    steps: int = 200,
+    *,
+    lr: Any = None,
+    gamma: Any = None,
+    beta1: Any = None,
+    beta2: Any = None,
+    eps: Any = None,
+    weight_decay: Any = None,
+    eps_placement: str = "inside",
+    batch_size: int | str | None = None,
+    n_examples: int | None = None,
+    spread: float | None = None,
+    seed: int = 0,
+    tol: float = 1e-6,
+    **extra: Any,
+) -> Outcomes:
+    """Run many trajectories at once on all cores, keeping only their outcomes.
+
+    `starts` is one (x, y) pair or an (n, 2) array; each hyperparameter is a number or an array of
+    per-run values; all broadcast to n runs. Same names, defaults and checks as `run`. Every run
+    sees the same sequence of batches (one seed), so runs differ only by start and hyperparameters.
+    """
+    _check_extra(extra)
+    opt = get_optimizer(optimizer)
+    surf = _resolve_surface(surface)
+    steps = _integer("steps", steps, 1, MAX_STEPS * 100)
+    if eps_placement not in EPS_PLACEMENTS:
+        raise ValueError(f"eps_placement must be 'inside' or 'outside', got {eps_placement!r}")
+    seed = _integer("seed", seed, 0, 2**63 - 1)
+    tol = _number("tol", tol)
+
+    xy0 = np.asarray(surf.start if starts is None else starts, dtype=np.float64)
+    if xy0.ndim not in (1, 2) or xy0.shape[-1] != 2:
+        raise ValueError(f"starts must be a pair (x, y) or an array of shape (n, 2), got shape {xy0.shape}")
+    if not np.isfinite(xy0).all():
+        raise ValueError("starts must be finite")
+    given = {
+        name: value
+        for name, value in zip(HYPERPARAMETERS, (lr, gamma, beta1, beta2, eps, weight_decay), strict=True)
+    }
+    arrays = {}
+    for name, value in given.items():
+        if value is None or np.ndim(value) == 0:
+            arrays[name] = np.array(_hyper_value(opt, name, None if value is None else float(value)))
+            continue
+        a = np.asarray(value, dtype=np.float64)
+        if a.ndim != 1:
+            raise ValueError(f"{name} must be a number or a 1-D array, got shape {a.shape}")
+        if not np.isfinite(a).all():
+            raise ValueError(f"{name} must be finite")
+        test, message = _RANGES[name]
+        if not test(a).all():
+            raise ValueError(f"{message}, got {a[~test(a)][0]}")
+        arrays[name] = a if name in opt.defaults else np.zeros_like(a)
+    try:
+        n = np.broadcast_shapes(xy0.shape[:-1], *(a.shape for a in arrays.values()))
+    except ValueError:
+        raise ValueError("starts and the hyperparameter arrays must have the same length n") from None
+    n = int(np.prod(n)) if n else 1
+    if n * steps > MAX_LANE_STEPS:
+        raise ValueError(f"runs x steps must be at most {MAX_LANE_STEPS:.0e}, got {n * steps:.2e}")
+    per_run = {k: np.ascontiguousarray(np.broadcast_to(a, (n,))) for k, a in arrays.items()}
+    xy0 = np.broadcast_to(xy0.reshape(-1, 2), (n, 2))
+
+    ex, spread_used = _noise(surf, None, n_examples, spread, seed, steps)
+    size = _batch(opt, batch_size, ex.n)
+    noise = np.empty((0, 5)) if size is None else batch_means(ex, size, steps + 1, seed)
+    sid, p, box = _kernel_inputs(surf)
+    H = _hyper_rows(per_run, eps_placement, n)
+    final_xy = np.empty((n, 2))
+    final_loss = np.empty(n)
+    hit = np.full(n, -1, dtype=np.int64)
+    div = np.full(n, -1, dtype=np.int64)
+    x0 = np.ascontiguousarray(xy0[:, 0])
+    y0 = np.ascontiguousarray(xy0[:, 1])
+    engine.race_many(
+        opt.rule, sid, p, H, x0, y0, steps, noise, box, surf.min_value, tol, final_xy, final_loss, hit, div
+    )
+    settings = {
+        "optimizer": opt.name,
+        "surface": surf.name,
+        "starts": xy0,
+        "steps": steps,
+        "eps_placement": eps_placement,
+        "batch_size": size,
+        "n_examples": ex.n,
+        "spread": spread_used,
+        "seed": seed,
+        "tol": tol,
+        **per_run,
+    }
+    return Outcomes(final_xy, final_loss, hit, div, surf.distance_to_minimum(final_xy), settings)
+
+
+def evaluate(surface: str | Surface, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """f, df/dx and df/dy of the surface at arrays of points (compiled; for plotting grids)."""
+    surf = _resolve_surface(surface)
+    xa, ya = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    sid, p, _ = _kernel_inputs(surf)
+    return engine.evaluate(sid, p, np.ascontiguousarray(xa), np.ascontiguousarray(ya))

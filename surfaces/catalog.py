@@ -1,0 +1,277 @@
+"""The registry of built-in surfaces: each one's formula, domain, minima and teaching defaults.
+
+Minima and minimum values are the published ones, polished to double precision where the published
+figures are rounded; tests/test_surfaces.py checks every one numerically.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from surfaces import functions
+from surfaces.surface import Surface
+
+
+def long_valley(slope: float = 0.5, wall: float = 5.0) -> Surface:
+    return Surface(
+        name="long_valley",
+        title="Long valley",
+        function=functions.long_valley,
+        params=(slope, wall),
+        options={"slope": slope, "wall": wall},
+        factory=long_valley,
+        domain=((-20.0, 4.0), (-3.0, 3.0)),
+        minima=((0.0, 0.0),),
+        min_value=0.0,
+        start=(-18.0, 2.0),
+        latex=r"f(x, y) = s\left(\sqrt{1 + x^2} - 1\right) + c\,y^2",
+        tags=("lecture", "convex", "ill-conditioned"),
+        group="lecture",
+        spread=1.0,
+        description=(
+            "A narrow ravine whose floor slopes gently toward the minimum: plain gradient descent "
+            "zig-zags between the steep walls and crawls along the floor; momentum builds up speed "
+            "along it."
+        ),
+    )
+
+
+def bowl(kappa: float = 25.0, theta: float = 0.0) -> Surface:
+    rad = math.radians(theta)
+    return Surface(
+        name="bowl",
+        title="Ill-conditioned bowl",
+        function=functions.bowl,
+        params=(kappa, math.cos(rad), math.sin(rad)),
+        options={"kappa": kappa, "theta": theta},
+        factory=bowl,
+        domain=((-6.0, 6.0), (-4.0, 4.0)),
+        minima=((0.0, 0.0),),
+        min_value=0.0,
+        start=(-5.0, 2.0),
+        latex=(
+            r"f = \tfrac{1}{2}\left(u^2 + \kappa v^2\right),\ "
+            r"\begin{pmatrix}u\\v\end{pmatrix} = R_\theta \begin{pmatrix}x\\y\end{pmatrix}"
+        ),
+        tags=("convex", "ill-conditioned", "quadratic"),
+        group="standard",
+        spread=2.0,
+        description=(
+            "A quadratic bowl whose curvatures differ by the condition number kappa, its axes turned "
+            "by theta degrees. Gradient descent is stable for eta < 2 / kappa; the adaptive methods "
+            "rescale each coordinate, which helps most when the bowl is aligned with the axes."
+        ),
+    )
+
+
+def _line_fit_data(n: int = 50, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed data set for the line fit: y = 1 + 2 t + noise, t in [-1, 3]."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(-1.0, 3.0, n)
+    y = 1.0 + 2.0 * t + rng.normal(0.0, 0.75, n)
+    return t, y
+
+
+def line_fit() -> Surface:
+    t, y = _line_fit_data()
+    moments = (t.mean(), (t * t).mean(), y.mean(), (t * y).mean(), (y * y).mean())
+    hessian = np.array([[1.0, moments[0]], [moments[0], moments[1]]])
+    w = np.linalg.solve(hessian, np.array([moments[2], moments[3]]))
+    f_min = functions.line_fit(w[0], w[1], moments)[0]
+    return Surface(
+        name="line_fit",
+        title="Line fit (least squares)",
+        function=functions.line_fit,
+        params=tuple(float(m) for m in moments),
+        domain=((-3.0, 5.0), (-2.0, 5.0)),
+        minima=((float(w[0]), float(w[1])),),
+        min_value=float(f_min),
+        start=(-2.0, -1.0),
+        latex=r"E(w_0, w_1) = \frac{1}{N}\sum_{n=1}^{N} \tfrac{1}{2}\left(w_0 + w_1 t_n - y_n\right)^2",
+        tags=("convex", "data", "quadratic"),
+        group="data",
+        data=(t, y),
+        description=(
+            "Fitting a line y = w0 + w1 t to 50 noisy points by least squares. Each training "
+            "example's loss is one term of the sum, so SGD and mini-batch GD use real examples."
+        ),
+    )
+
+
+_BUILT_IN: tuple[Surface, ...] = (
+    long_valley(),
+    Surface(
+        name="beale",
+        title="Beale's function",
+        function=functions.beale,
+        domain=((-4.5, 4.5), (-4.5, 4.5)),
+        minima=((3.0, 0.5),),
+        min_value=0.0,
+        start=(1.0, 1.4),
+        latex=(r"f = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2"),
+        tags=("lecture", "non-convex", "flat regions"),
+        group="lecture",
+        log_color=True,
+        spread=2.0,
+        description=(
+            "Beale's function: flat plateaus and sharp ridges around a minimum at (3, 0.5). Methods "
+            "that adapt the step per coordinate cross the plateaus that stall plain gradient descent."
+        ),
+    ),
+    Surface(
+        name="saddle",
+        title="Saddle point",
+        function=functions.saddle,
+        domain=((-2.0, 2.0), (-1.6, 1.6)),
+        minima=((0.0, 1.0), (0.0, -1.0)),
+        min_value=-0.5,
+        start=(-1.8, 1e-3),
+        latex=r"f(x, y) = x^2 - y^2 + \tfrac{1}{2} y^4",
+        tags=("lecture", "saddle", "non-convex"),
+        group="lecture",
+        spread=0.5,
+        description=(
+            "A saddle point at the origin (x^2 - y^2 near it) between two minima at (0, +-1). Started "
+            "close to the ridge, plain gradient descent slows to a near stop at the saddle; momentum "
+            "and the adaptive methods escape it sooner."
+        ),
+    ),
+    Surface(
+        name="rosenbrock",
+        title="Rosenbrock",
+        function=functions.rosenbrock,
+        domain=((-2.0, 2.0), (-1.0, 3.0)),
+        minima=((1.0, 1.0),),
+        min_value=0.0,
+        start=(-1.5, 2.5),
+        latex=r"f = (1 - x)^2 + 100\,(y - x^2)^2",
+        tags=("non-convex", "ill-conditioned", "valley"),
+        group="standard",
+        log_color=True,
+        spread=10.0,
+        description=(
+            "Rosenbrock's banana: a curved, flat-bottomed valley. Finding the valley is easy, "
+            "following its bend to the minimum at (1, 1) is hard."
+        ),
+    ),
+    Surface(
+        name="himmelblau",
+        title="Himmelblau",
+        function=functions.himmelblau,
+        domain=((-5.0, 5.0), (-5.0, 5.0)),
+        minima=(
+            (3.0, 2.0),
+            (-2.805118086952745, 3.131312518250573),
+            (-3.779310253377747, -3.283185991286170),
+            (3.584428340330492, -1.848126526964404),
+        ),
+        min_value=0.0,
+        start=(-0.3, -0.9),
+        latex=r"f = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+        tags=("multimodal", "non-convex"),
+        group="standard",
+        log_color=True,
+        spread=10.0,
+        description=(
+            "Four minima of equal depth: which basin an optimizer ends in depends on where it starts "
+            "and on how far its momentum carries it."
+        ),
+    ),
+    bowl(),
+    Surface(
+        name="booth",
+        title="Booth",
+        function=functions.booth,
+        domain=((-10.0, 10.0), (-10.0, 10.0)),
+        minima=((1.0, 3.0),),
+        min_value=0.0,
+        start=(-8.0, -7.0),
+        latex=r"f = (x + 2y - 7)^2 + (2x + y - 5)^2",
+        tags=("convex", "quadratic"),
+        group="standard",
+        spread=10.0,
+        description="A gently elongated quadratic bowl with its minimum at (1, 3).",
+    ),
+    Surface(
+        name="rastrigin",
+        title="Rastrigin",
+        function=functions.rastrigin,
+        domain=((-5.12, 5.12), (-5.12, 5.12)),
+        minima=((0.0, 0.0),),
+        min_value=0.0,
+        start=(-4.2, 3.8),
+        latex=r"f = 20 + \sum_{i} \left(x_i^2 - 10 \cos 2\pi x_i\right)",
+        tags=("multimodal", "non-convex"),
+        group="standard",
+        spread=20.0,
+        description=(
+            "A bowl covered in a regular grid of local minima: gradient methods stop in the nearest "
+            "dimple unless momentum or noise carries them over the ridges."
+        ),
+    ),
+    Surface(
+        name="ackley",
+        title="Ackley",
+        function=functions.ackley,
+        domain=((-5.0, 5.0), (-5.0, 5.0)),
+        minima=((0.0, 0.0),),
+        min_value=0.0,
+        start=(-3.3, 2.7),
+        latex=(r"f = -20 e^{-0.2\sqrt{(x^2 + y^2)/2}} - e^{(\cos 2\pi x + \cos 2\pi y)/2} + e + 20"),
+        tags=("multimodal", "non-convex"),
+        group="standard",
+        spread=2.0,
+        description="A nearly flat outer region full of small local minima around one deep funnel.",
+    ),
+    Surface(
+        name="goldstein_price",
+        title="Goldstein-Price",
+        function=functions.goldstein_price,
+        domain=((-2.0, 2.0), (-2.0, 2.0)),
+        minima=((0.0, -1.0),),
+        min_value=3.0,
+        start=(-1.5, 1.5),
+        latex=(
+            r"f = \left[1 + (x+y+1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
+            r"\left[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\right]"
+        ),
+        tags=("multimodal", "non-convex", "wide range"),
+        group="standard",
+        log_color=True,
+        spread=100.0,
+        description="Values spanning six decades over the square, with several local minima.",
+    ),
+    Surface(
+        name="six_hump_camel",
+        title="Six-hump camel",
+        function=functions.six_hump_camel,
+        domain=((-3.0, 3.0), (-2.0, 2.0)),
+        minima=((0.0898420131003180, -0.7126564030207400), (-0.0898420131003180, 0.7126564030207400)),
+        min_value=-1.0316284534898774,
+        start=(-2.0, -1.5),
+        latex=r"f = \left(4 - 2.1x^2 + \tfrac{x^4}{3}\right)x^2 + xy + \left(-4 + 4y^2\right)y^2",
+        tags=("multimodal", "non-convex"),
+        group="standard",
+        spread=5.0,
+        description="Six local minima, two of them global, mirrored through the origin.",
+    ),
+    Surface(
+        name="styblinski_tang",
+        title="Styblinski-Tang",
+        function=functions.styblinski_tang,
+        domain=((-5.0, 5.0), (-5.0, 5.0)),
+        minima=((-2.903534027771177, -2.903534027771177),),
+        min_value=-78.33233140754282,
+        start=(3.5, 4.5),
+        latex=r"f = \tfrac{1}{2} \sum_{i} \left(x_i^4 - 16 x_i^2 + 5 x_i\right)",
+        tags=("multimodal", "non-convex"),
+        group="standard",
+        spread=10.0,
+        description="Four basins of different depth; only one holds the global minimum.",
+    ),
+    line_fit(),
+)
+
+SURFACES: dict[str, Surface] = {surface.name: surface for surface in _BUILT_IN}

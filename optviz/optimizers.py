@@ -104,7 +104,8 @@ _ALL = (
         "RMSProp",
         rules.RMSPROP,
         {"lr": 0.01, "gamma": 0.99, "eps": 1e-8},
-        r"G \leftarrow \gamma G + (1 - \gamma)\, g^2 \\ w \leftarrow w - \frac{\eta}{\sqrt{G + \epsilon}}\, g",
+        r"G \leftarrow \gamma G + (1 - \gamma)\, g^2 \\ "
+        r"w \leftarrow w - \frac{\eta}{\sqrt{G + \epsilon}}\, g",
         "Tieleman & Hinton (2012), Coursera lecture 6.5",
         lecture=True,
         adaptive=True,
@@ -165,7 +166,8 @@ _ALL = (
         "Lion",
         rules.LION,
         {"lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0},
-        r"c = \beta_1 m + (1 - \beta_1)\, g \\ w \leftarrow w - \eta \left(\operatorname{sign}(c) + \lambda w\right) \\ "
+        r"c = \beta_1 m + (1 - \beta_1)\, g \\ "
+        r"w \leftarrow w - \eta \left(\operatorname{sign}(c) + \lambda w\right) \\ "
         r"m \leftarrow \beta_2 m + (1 - \beta_2)\, g",
         "Chen et al. (2023)",
     ),

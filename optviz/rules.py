@@ -126,7 +126,7 @@ def _moments(gx, gy, S, H, i):
 def adam(gx, gy, x, y, S, H, d, r, n):
     """m_hat, G_hat = G / (1 - beta2^t) as above;  w <- w - eta / sqrt(G_hat + eps) m_hat"""
     for i in range(n):
-        mx, my, c1, c2 = _moments(gx, gy, S, H, i)
+        mx, my, _, c2 = _moments(gx, gy, S, H, i)
         r[0, i] = H[ETA, i] * _inv_root(S[2, i] / c2, H[EPS_IN, i], H[EPS_OUT, i])
         r[1, i] = H[ETA, i] * _inv_root(S[3, i] / c2, H[EPS_IN, i], H[EPS_OUT, i])
         d[0, i] = r[0, i] * mx
@@ -137,7 +137,7 @@ def adam(gx, gy, x, y, S, H, d, r, n):
 def amsgrad(gx, gy, x, y, S, H, d, r, n):
     """Adam with U <- max(U, G) and G_hat = U / (1 - beta2^t): the step size never grows back."""
     for i in range(n):
-        mx, my, c1, c2 = _moments(gx, gy, S, H, i)
+        mx, my, _, c2 = _moments(gx, gy, S, H, i)
         S[4, i] = max(S[4, i], S[2, i])
         S[5, i] = max(S[5, i], S[3, i])
         r[0, i] = H[ETA, i] * _inv_root(S[4, i] / c2, H[EPS_IN, i], H[EPS_OUT, i])
@@ -163,7 +163,7 @@ def nadam(gx, gy, x, y, S, H, d, r, n):
 def adamw(gx, gy, x, y, S, H, d, r, n):
     """Adam with decoupled weight decay: w <- w - eta (m_hat / sqrt(G_hat + eps) + lambda w)"""
     for i in range(n):
-        mx, my, c1, c2 = _moments(gx, gy, S, H, i)
+        mx, my, _, c2 = _moments(gx, gy, S, H, i)
         r[0, i] = H[ETA, i] * _inv_root(S[2, i] / c2, H[EPS_IN, i], H[EPS_OUT, i])
         r[1, i] = H[ETA, i] * _inv_root(S[3, i] / c2, H[EPS_IN, i], H[EPS_OUT, i])
         d[0, i] = r[0, i] * mx + H[ETA, i] * H[LAMBDA, i] * x[i]
@@ -192,7 +192,7 @@ def update(opt, gx, gy, x, y, S, H, d, r, n):
     """One update of every lane by optimizer `opt` (the choice is made once, outside the lane loop)."""
     if opt == GD:
         gd(gx, gy, x, y, S, H, d, r, n)
-    elif opt == MOMENTUM or opt == NESTEROV:
+    elif opt in (MOMENTUM, NESTEROV):
         momentum(gx, gy, x, y, S, H, d, r, n)
     elif opt == ADAGRAD:
         adagrad(gx, gy, x, y, S, H, d, r, n)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 import surfaces
-from optviz import engine, rules
+from optviz import engine
 from optviz.optimizers import HYPERPARAMETERS, Optimizer
 from optviz.optimizers import get as get_optimizer
 from surfaces import Surface
@@ -119,9 +119,9 @@ def _integer(name: str, value: Any, low: int, high: int) -> int:
 # name -> (test, description of the allowed range)
 _RANGES = {
     "lr": (lambda v: v > 0.0, "lr must be > 0"),
-    "gamma": (lambda v: 0.0 <= v < 1.0, "gamma must be in [0, 1)"),
-    "beta1": (lambda v: 0.0 <= v < 1.0, "beta1 must be in [0, 1)"),
-    "beta2": (lambda v: 0.0 <= v < 1.0, "beta2 must be in [0, 1)"),
+    "gamma": (lambda v: (v >= 0.0) & (v < 1.0), "gamma must be in [0, 1)"),
+    "beta1": (lambda v: (v >= 0.0) & (v < 1.0), "beta1 must be in [0, 1)"),
+    "beta2": (lambda v: (v >= 0.0) & (v < 1.0), "beta2 must be in [0, 1)"),
     "eps": (lambda v: v >= 0.0, "eps must be >= 0"),
     "weight_decay": (lambda v: v >= 0.0, "weight_decay must be >= 0"),
 }
@@ -159,14 +159,20 @@ def _check_extra(extra: dict[str, Any]) -> None:
 
 
 def _hyper_rows(values: dict[str, np.ndarray], eps_placement: str, n: int) -> np.ndarray:
-    H = np.zeros((rules.N_HYPER, n))
-    H[rules.ETA] = values["lr"]
-    H[rules.GAMMA] = values["gamma"]
-    H[rules.BETA1] = values["beta1"]
-    H[rules.BETA2] = values["beta2"]
-    H[rules.EPS_IN if eps_placement == "inside" else rules.EPS_OUT] = values["eps"]
-    H[rules.LAMBDA] = values["weight_decay"]
-    return H
+    """Per-run hyperparameters in the kernel's row order (`rules.HYPER_ROWS`)."""
+    eps = values["eps"]
+    zero = np.zeros(n)
+    eps_in, eps_out = (eps, zero) if eps_placement == "inside" else (zero, eps)
+    rows = (
+        values["lr"],
+        values["gamma"],
+        values["beta1"],
+        values["beta2"],
+        eps_in,
+        eps_out,
+        values["weight_decay"],
+    )
+    return np.array([np.broadcast_to(row, (n,)) for row in rows], dtype=np.float64)
 
 
 def _kernel_inputs(surf: Surface) -> tuple[int, np.ndarray, np.ndarray]:

@@ -19,7 +19,35 @@ import numpy as np
 from numba import prange
 
 from optviz._jit import jit
-from optviz.rules import GAMMA, N_STATE, NESTEROV, update
+from optviz.rules import (
+    B1T,
+    B2T,
+    BLOCK,
+    BOX,
+    DIV,
+    GAMMA,
+    GX,
+    GY,
+    HIT,
+    HYPER_ROWS,
+    MX,
+    MY,
+    N_ROWS,
+    NESTEROV,
+    PX,
+    PY,
+    QX,
+    QY,
+    RX,
+    RY,
+    SCRATCH1,
+    SCRATCH2,
+    SCRATCH3,
+    F,
+    X,
+    Y,
+    update,
+)
 from surfaces import functions
 
 # Surface ids: the position of each function here and in `value_grad_block`'s dispatch.
@@ -42,8 +70,6 @@ SURFACE_FUNCTIONS = (
 _f0, _f1, _f2, _f3, _f4, _f5, _f6, _f7, _f8, _f9, _f10, _f11, _f12 = (
     jit(inline="always")(fn) for fn in SURFACE_FUNCTIONS
 )
-
-BLOCK = 256  # lanes stepped together; small enough that a block's state stays in L1/L2
 
 
 @jit
@@ -103,109 +129,114 @@ def evaluate(sid, p, x, y):
     return f.reshape(x.shape), gx.reshape(x.shape), gy.reshape(x.shape)
 
 
-@jit
-def _gradient(opt, sid, p, H, S, x, y, noise, t, f, gx, gy, scratch, n):
-    """f at the iterates and the gradient the optimizer asks for (its batch's, if stochastic)."""
-    if opt == NESTEROV:
-        # Nesterov evaluates the gradient where momentum is about to carry the iterate.
-        px = scratch[0]
-        py = scratch[1]
-        for i in range(n):
-            px[i] = x[i] - H[GAMMA, i] * S[0, i]
-            py[i] = y[i] - H[GAMMA, i] * S[1, i]
-        value_grad_block(sid, p, px, py, scratch[2], gx, gy, n)
-        value_grad_block(sid, p, x, y, f, scratch[3], scratch[4], n)
-    else:
-        value_grad_block(sid, p, x, y, f, gx, gy, n)
-        px = x
-        py = y
+@jit(inline="always")
+def _check_point(L, t, Q, noise, fmin, tol, n):
+    """Adds the batch's term (evaluated at the gradient's point, rows Q) to the gradient if the run
+    is stochastic; ends lanes whose loss or gradient at iterate t is not finite, back at their
+    previous iterate; notes lanes within tol of fmin. Returns the number of lanes still alive.
+
+    Branch-free, so LLVM vectorises it: every element is loaded unconditionally and results are
+    selected (a load inside a condition would be a branch).
+    """
+    dxx = dxy = dyy = ax = ay = 0.0
     if noise.shape[0] > 0:
         dxx, dxy, dyy, ax, ay = noise[t, 0], noise[t, 1], noise[t, 2], noise[t, 3], noise[t, 4]
-        for i in range(n):
-            gx[i] += dxx * px[i] + dxy * py[i] + ax
-            gy[i] += dxy * px[i] + dyy * py[i] + ay
-
-
-@jit
-def _check_point(t, f, gx, gy, x, y, px, py, alive, fmin, tol, hit, div, n):
-    """Ends lanes whose loss or gradient at iterate t is not finite; notes lanes within tol."""
     n_alive = 0
     for i in range(n):
-        finite = np.abs(f[i]) < np.inf and np.abs(gx[i]) < np.inf and np.abs(gy[i]) < np.inf
-        bad = alive[i] and not finite
-        if bad:
-            x[i] = px[i]
-            y[i] = py[i]
-            div[i] = t
-            alive[i] = False
-        if alive[i] and hit[i] < 0 and f[i] - fmin <= tol:
-            hit[i] = t
-        n_alive += alive[i]
+        qx = L[Q + i]
+        qy = L[Q + BLOCK + i]
+        fi = L[F + i]
+        gx = L[GX + i] + (dxx * qx + dxy * qy + ax)
+        gy = L[GY + i] + (dxy * qx + dyy * qy + ay)
+        L[GX + i] = gx
+        L[GY + i] = gy
+        di = L[DIV + i]
+        hi = L[HIT + i]
+        xi = L[X + i]
+        yi = L[Y + i]
+        pxi = L[PX + i]
+        pyi = L[PY + i]
+        finite = (np.abs(fi) < np.inf) & (np.abs(gx) < np.inf) & (np.abs(gy) < np.inf)
+        alive = di < 0.0
+        bad = alive & (not finite)
+        now = alive & finite
+        L[X + i] = pxi if bad else xi
+        L[Y + i] = pyi if bad else yi
+        L[DIV + i] = t if bad else di
+        L[HIT + i] = t if (now & (hi < 0.0) & (fi - fmin <= tol)) else hi
+        n_alive += np.int64(now)
     return n_alive
 
 
 @jit
-def _apply(t, d, x, y, px, py, alive, box, div, n):
-    """w <- w - d for live lanes, ending lanes whose new iterate is not finite or out of bounds."""
-    x_lo, x_hi, y_lo, y_hi = box[0], box[1], box[2], box[3]
-    for i in range(n):
-        nx = x[i] - d[0, i]
-        ny = y[i] - d[1, i]
-        # NaN fails every comparison, so this is also the finiteness test.
-        ok = nx >= x_lo and nx <= x_hi and ny >= y_lo and ny <= y_hi
-        px[i] = x[i]
-        py[i] = y[i]
-        if alive[i]:
-            if ok:
-                x[i] = nx
-                y[i] = ny
-            else:
-                div[i] = t
-                alive[i] = False
+def _evaluate(opt, sid, p, L, t, noise, fmin, tol, n):
+    """Loss at every lane's iterate t and the gradient where the optimizer asks for it."""
+    x = L[X : X + n]
+    y = L[Y : Y + n]
+    if opt == NESTEROV:
+        # Nesterov evaluates the gradient where momentum is about to carry the iterate.
+        for i in range(n):
+            L[QX + i] = L[X + i] - L[GAMMA + i] * L[MX + i]
+            L[QY + i] = L[Y + i] - L[GAMMA + i] * L[MY + i]
+        gx, gy = L[GX : GX + n], L[GY : GY + n]
+        value_grad_block(sid, p, L[QX : QX + n], L[QY : QY + n], L[SCRATCH1 : SCRATCH1 + n], gx, gy, n)
+        value_grad_block(
+            sid, p, x, y, L[F : F + n], L[SCRATCH2 : SCRATCH2 + n], L[SCRATCH3 : SCRATCH3 + n], n
+        )
+        return _check_point(L, t, QX, noise, fmin, tol, n)
+    value_grad_block(sid, p, x, y, L[F : F + n], L[GX : GX + n], L[GY : GY + n], n)
+    return _check_point(L, t, X, noise, fmin, tol, n)
 
 
 @jit
 def race_block(
     opt, sid, p, H, x, y, steps, noise, box, fmin, tol, hit, div, rec_xy, rec_loss, rec_grad, rec_rate
 ):
-    """Steps the n lanes (x, y) in place for `steps` updates; returns the final losses.
+    """Steps up to BLOCK lanes (x, y) in place for `steps` updates; returns the final losses.
 
+    H holds the hyperparameter rows (eta, gamma, beta1, beta2, eps_in, eps_out, lambda) per lane.
     hit[i]: first iterate index whose loss is within tol of fmin (-1: never); div[i]: the update
     that diverged (-1: none). With non-empty rec_* arrays (one lane), records every iterate, its
     loss and gradient, and each update's effective learning rate.
     """
     n = x.size
     record = rec_xy.shape[0] > 0
-    S = np.zeros((N_STATE, n))
-    S[6, :] = 1.0
-    S[7, :] = 1.0
-    f = np.empty(n)
-    gx = np.empty(n)
-    gy = np.empty(n)
-    scratch = np.empty((5, n))
-    px = x.copy()
-    py = y.copy()
-    d = np.zeros((2, n))
-    r = np.zeros((2, n))
-    alive = np.ones(n, dtype=np.bool_)
+    L = np.zeros(N_ROWS)
+    L[X : X + n] = x
+    L[Y : Y + n] = y
+    L[PX : PX + n] = x
+    L[PY : PY + n] = y
+    for k in range(len(HYPER_ROWS)):
+        L[HYPER_ROWS[k] : HYPER_ROWS[k] + n] = H[k]
+    L[B1T : B1T + n] = 1.0
+    L[B2T : B2T + n] = 1.0
+    L[DIV : DIV + n] = -1.0
+    L[HIT : HIT + n] = -1.0
+    L[BOX : BOX + 4] = box
     for t in range(steps + 1):
-        _gradient(opt, sid, p, H, S, x, y, noise, t, f, gx, gy, scratch, n)
-        n_alive = _check_point(t, f, gx, gy, x, y, px, py, alive, fmin, tol, hit, div, n)
-        if record and alive[0]:
-            rec_xy[t, 0] = x[0]
-            rec_xy[t, 1] = y[0]
-            rec_loss[t] = f[0]
-            rec_grad[t, 0] = gx[0]
-            rec_grad[t, 1] = gy[0]
+        n_alive = _evaluate(opt, sid, p, L, t, noise, fmin, tol, n)
+        if record and L[DIV] < 0.0:
+            rec_xy[t, 0] = L[X]
+            rec_xy[t, 1] = L[Y]
+            rec_loss[t] = L[F]
+            rec_grad[t, 0] = L[GX]
+            rec_grad[t, 1] = L[GY]
         if t == steps or n_alive == 0:
             break
-        update(opt, gx, gy, x, y, S, H, d, r, n)
+        update(opt, L, t + 1, n)
         if record:
-            rec_rate[t, 0] = r[0, 0]
-            rec_rate[t, 1] = r[1, 0]
-        _apply(t + 1, d, x, y, px, py, alive, box, div, n)
+            rec_rate[t, 0] = L[RX]
+            rec_rate[t, 1] = L[RY]
     # Lanes that ended keep their last good iterate; its loss was finite when it was checked.
-    value_grad_block(sid, p, x, y, f, gx, gy, n)
+    f = np.empty(n)
+    value_grad_block(
+        sid, p, L[X : X + n], L[Y : Y + n], f, L[SCRATCH2 : SCRATCH2 + n], L[SCRATCH3 : SCRATCH3 + n], n
+    )
+    x[:] = L[X : X + n]
+    y[:] = L[Y : Y + n]
+    for i in range(n):
+        hit[i] = np.int64(L[HIT + i])
+        div[i] = np.int64(L[DIV + i])
     return f
 
 

@@ -7,6 +7,7 @@ figures are rounded; tests/test_surfaces.py checks every one numerically.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -14,7 +15,17 @@ from surfaces import functions
 from surfaces.surface import Surface
 
 
-def long_valley(slope: float = 0.5, wall: float = 5.0) -> Surface:
+def _positive(name: str, value: float) -> None:
+    """Refuses an option value <= 0: the surface would have no minimum, or not the recorded one."""
+    if not value > 0.0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+
+
+def long_valley(slope: float = 1.0, wall: float = 65.0) -> Surface:
+    # The defaults are tuned to the optimizers' common default eta = 0.01 (see the description):
+    # 1/(2c) < eta < 1/c makes gradient descent overshoot the valley's axis at every step.
+    _positive("slope", slope)
+    _positive("wall", wall)
     return Surface(
         name="long_valley",
         title="Long valley",
@@ -29,16 +40,22 @@ def long_valley(slope: float = 0.5, wall: float = 5.0) -> Surface:
         latex=r"f(x, y) = s\left(\sqrt{1 + x^2} - 1\right) + c\,y^2",
         tags=("lecture", "convex", "ill-conditioned"),
         group="lecture",
+        log_color=True,
         spread=1.0,
         description=(
             "A narrow ravine whose floor slopes gently toward the minimum: plain gradient descent "
             "zig-zags between the steep walls and crawls along the floor; momentum builds up speed "
-            "along it."
+            "along it. With the defaults (floor slope s = 1, wall c = 65, start (-18, 2)) and the "
+            "usual eta = 0.01, each gradient step multiplies y by 1 - 2 c eta = -0.3, so gradient "
+            "descent bounces from wall to wall (it does for 1/(2c) < eta < 1/c) and then creeps "
+            "along the floor at eta s = 0.01 per step, about 2000 steps to the minimum; momentum "
+            "(gamma = 0.9) moves ten times faster along the floor and arrives in about 200."
         ),
     )
 
 
 def bowl(kappa: float = 25.0, theta: float = 0.0) -> Surface:
+    _positive("kappa", kappa)
     rad = math.radians(theta)
     return Surface(
         name="bowl",
@@ -77,17 +94,26 @@ def _line_fit_data(n: int = 50, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
 def line_fit() -> Surface:
     t, y = _line_fit_data()
     moments = (t.mean(), (t * t).mean(), y.mean(), (t * y).mean(), (y * y).mean())
-    hessian = np.array([[1.0, moments[0]], [moments[0], moments[1]]])
-    w = np.linalg.solve(hessian, np.array([moments[2], moments[3]]))
-    f_min = functions.line_fit(w[0], w[1], moments)[0]
+    # The least-squares line and its loss in exact rational arithmetic (50 points: cheap), so the
+    # recorded minimum is correctly rounded; the normal equations in float moments lose digits.
+    T = [Fraction(v) for v in t.tolist()]
+    Y = [Fraction(v) for v in y.tolist()]
+    n = len(T)
+    st, sy = sum(T), sum(Y)
+    stt = sum(a * a for a in T)
+    sty = sum(a * b for a, b in zip(T, Y, strict=True))
+    w1 = (n * sty - st * sy) / (n * stt - st * st)
+    w0 = (sy - w1 * st) / n
+    f_min = float(sum((w0 + w1 * a - b) ** 2 for a, b in zip(T, Y, strict=True)) / (2 * n))
+    w = (float(w0), float(w1))
     return Surface(
         name="line_fit",
         title="Line fit (least squares)",
         function=functions.line_fit,
         params=tuple(float(m) for m in moments),
         domain=((-3.0, 5.0), (-2.0, 5.0)),
-        minima=((float(w[0]), float(w[1])),),
-        min_value=float(f_min),
+        minima=(w,),
+        min_value=f_min,
         start=(-2.0, -1.0),
         latex=r"E(w_0, w_1) = \frac{1}{N}\sum_{n=1}^{N} \tfrac{1}{2}\left(w_0 + w_1 t_n - y_n\right)^2",
         tags=("convex", "data", "quadratic"),
@@ -117,7 +143,9 @@ _BUILT_IN: tuple[Surface, ...] = (
         spread=2.0,
         description=(
             "Beale's function: flat plateaus and sharp ridges around a minimum at (3, 0.5). Methods "
-            "that adapt the step per coordinate cross the plateaus that stall plain gradient descent."
+            "that adapt the step per coordinate cross the plateaus that stall plain gradient descent. "
+            "From the default start (1, 1.4) Adam with eta = 0.05 reaches the minimum within 2000 "
+            "steps; with its default eta = 0.001 it has barely left the start after 300."
         ),
     ),
     Surface(
@@ -135,7 +163,9 @@ _BUILT_IN: tuple[Surface, ...] = (
         description=(
             "A saddle point at the origin (x^2 - y^2 near it) between two minima at (0, +-1). Started "
             "close to the ridge, plain gradient descent slows to a near stop at the saddle; momentum "
-            "and the adaptive methods escape it sooner."
+            "and the adaptive methods escape it sooner. From the default start (-1.8, 0.001) with "
+            "eta = 0.01, gradient descent spends about 200 steps within 0.3 of the saddle and passes "
+            "|y| = 0.5 only after about 320; momentum does in about 65, Adam (eta = 0.01) in about 45."
         ),
     ),
     Surface(
@@ -164,8 +194,8 @@ _BUILT_IN: tuple[Surface, ...] = (
         minima=(
             (3.0, 2.0),
             (-2.805118086952745, 3.131312518250573),
-            (-3.779310253377747, -3.283185991286170),
-            (3.584428340330492, -1.848126526964404),
+            (-3.779310253377747, -3.2831859912861696),
+            (3.5844283403304917, -1.8481265269644036),
         ),
         min_value=0.0,
         start=(-0.3, -0.9),
@@ -248,7 +278,7 @@ _BUILT_IN: tuple[Surface, ...] = (
         title="Six-hump camel",
         function=functions.six_hump_camel,
         domain=((-3.0, 3.0), (-2.0, 2.0)),
-        minima=((0.0898420131003180, -0.7126564030207400), (-0.0898420131003180, 0.7126564030207400)),
+        minima=((0.08984201310031806, -0.7126564030207396), (-0.08984201310031806, 0.7126564030207396)),
         min_value=-1.0316284534898774,
         start=(-2.0, -1.5),
         latex=r"f = \left(4 - 2.1x^2 + \tfrac{x^4}{3}\right)x^2 + xy + \left(-4 + 4y^2\right)y^2",

@@ -53,6 +53,34 @@ class Examples:
         return surface(x, y) + quad + self.a[:, 0] * x + self.a[:, 1] * y + self.c
 
 
+def _whole(name: str, value: object, low: int, high: int | None = None) -> int:
+    """`value` as an int in [low, high]; a float, bool or string is refused, not truncated."""
+    limit = f"between {low} and {high}" if high is not None else f"at least {low}"
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be a whole number {limit}, got {value!r}")
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"{name} must be {limit}, got {value}")
+    return int(value)
+
+
+def _spread(spread: object) -> float:
+    if isinstance(spread, bool) or not isinstance(spread, int | float | np.integer | np.floating):
+        raise ValueError(f"spread must be a finite number >= 0, got {spread!r}")
+    s = float(spread)
+    if not (s >= 0.0 and np.isfinite(s)):
+        raise ValueError(f"spread must be a finite number >= 0, got {spread}")
+    return s
+
+
+def _batches_per_epoch(n: int, batch_size: int, steps: int) -> tuple[int, int]:
+    """Validates a batch schedule; returns (batches per epoch, epochs needed for `steps` updates)."""
+    n = _whole("n_examples", n, 1)
+    batch_size = _whole("batch_size", batch_size, 1, n)
+    steps = _whole("steps", steps, 0)
+    per_epoch = -(-n // batch_size)
+    return per_epoch, -(-steps // per_epoch)
+
+
 def _seeds(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
     """Independent streams for drawing the examples and for shuffling them."""
     data_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
@@ -77,12 +105,8 @@ def examples(
         D = np.column_stack((np.zeros(n), t - mt, t * t - mtt))
         a = np.column_stack((-(y - my), -(t * y - mty)))
         return Examples(D=D, a=a, c=0.5 * (y * y - myy))
-    n = DEFAULT_EXAMPLES if n_examples is None else int(n_examples)
-    if n < 1:
-        raise ValueError(f"n_examples must be at least 1, got {n_examples}")
-    s = surface.spread if spread is None else float(spread)
-    if not s >= 0.0 or not np.isfinite(s):
-        raise ValueError(f"spread must be a finite number >= 0, got {spread}")
+    n = DEFAULT_EXAMPLES if n_examples is None else _whole("n_examples", n_examples, 1)
+    s = surface.spread if spread is None else _spread(spread)
     data_rng, _ = _seeds(seed)
     a = data_rng.normal(0.0, 1.0, (n, 2)) * s
     a -= a.mean(axis=0)  # the mean over all examples must be exactly the surface
@@ -91,9 +115,8 @@ def examples(
 
 def batch_order(n: int, batch_size: int, steps: int, seed: int) -> list[np.ndarray]:
     """The example indices of each update's batch (for tests and teaching; the engine uses means)."""
+    per_epoch, epochs = _batches_per_epoch(n, batch_size, steps)
     _, rng = _seeds(seed)
-    per_epoch = -(-n // batch_size)
-    epochs = -(-steps // per_epoch)
     order = rng.permuted(np.tile(np.arange(n), (epochs, 1)), axis=1)
     return [order[t // per_epoch, (t % per_epoch) * batch_size :][:batch_size] for t in range(steps)]
 
@@ -101,11 +124,9 @@ def batch_order(n: int, batch_size: int, steps: int, seed: int) -> list[np.ndarr
 def batch_means(ex: Examples, batch_size: int, steps: int, seed: int) -> np.ndarray:
     """For each of `steps` updates, the batch's mean of (dxx, dxy, dyy, ax, ay): shape (steps, 5)."""
     n = ex.n
-    if not 1 <= batch_size <= n:
-        raise ValueError(f"batch_size must be between 1 and {n} (the number of examples), got {batch_size}")
+    per_epoch, epochs = _batches_per_epoch(n, batch_size, steps)
+    # The same draw as `batch_order`: one permutation of 0..N-1 per epoch.
     _, rng = _seeds(seed)
-    per_epoch = -(-n // batch_size)
-    epochs = -(-steps // per_epoch)
     order = rng.permuted(np.tile(np.arange(n), (epochs, 1)), axis=1).ravel()
     terms = np.column_stack((ex.D, ex.a))[order]
     starts_in_epoch = np.arange(per_epoch) * batch_size

@@ -70,7 +70,8 @@ class Surface:
             known = ", ".join(sorted(self.options)) or "none"
             raise ValueError(f"surface {self.name!r} has no option {unknown[0]!r} (options: {known})")
         for key, value in options.items():
-            if not isinstance(value, int | float) or not math.isfinite(value):
+            number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+            if not number or not math.isfinite(value):
                 raise ValueError(f"surface option {key} must be a finite number, got {value!r}")
         assert self.factory is not None
         return self.factory(**{**self.options, **options})

@@ -1,0 +1,123 @@
+"""Engine speed, printed side by side in one run (ratios are what to compare on a shared machine).
+
+    python benchmarks/bench_engine.py [--starts 131072] [--steps 500]
+
+1. the batched path: Adam on Beale from many start points, all cores, optimizer steps per second;
+2. the same maths vectorised with NumPy over all start points (same divergence handling);
+3. one app-sized run: the lecture's 7 optimizers x 1,000 steps, each recording its whole path;
+4. the first call in a fresh process with the on-disk kernel cache warm (import included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import optviz
+import surfaces
+
+
+def numpy_adam_beale(starts: np.ndarray, steps: int, lr: float) -> np.ndarray:
+    """Adam (lecture form) on Beale for every start at once, with NumPy; frozen when diverged."""
+    beale = surfaces.get("beale")
+    (x_lo, x_hi), (y_lo, y_hi) = beale.bounds
+    x, y = starts[:, 0].copy(), starts[:, 1].copy()
+    m = np.zeros((2, len(x)))
+    G = np.zeros((2, len(x)))
+    alive = np.ones(len(x), dtype=bool)
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    for t in range(1, steps + 1):
+        y2 = y * y
+        y3 = y2 * y
+        a = 1.5 - x + x * y
+        b = 2.25 - x + x * y2
+        c = 2.625 - x + x * y3
+        g = np.stack((2 * (a * (y - 1) + b * (y2 - 1) + c * (y3 - 1)), 2 * x * (a + 2 * b * y + 3 * c * y2)))
+        m = b1 * m + (1 - b1) * g
+        G = b2 * G + (1 - b2) * g * g
+        step = lr / np.sqrt(G / (1 - b2**t) + eps) * (m / (1 - b1**t))
+        nx, ny = x - step[0], y - step[1]
+        ok = alive & (nx >= x_lo) & (nx <= x_hi) & (ny >= y_lo) & (ny <= y_hi)
+        x = np.where(ok, nx, x)
+        y = np.where(ok, ny, y)
+        alive = ok
+    return np.column_stack((x, y))
+
+
+def best_of(repeats: int, fn) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--starts", type=int, default=131_072, help="start points for (1) and (2)")
+    parser.add_argument("--steps", type=int, default=500, help="steps for (1) and (2)")
+    args = parser.parse_args()
+    if args.starts < 1 or args.steps < 1:
+        parser.error("--starts and --steps must be at least 1")
+
+    rng = np.random.default_rng(0)
+    starts = np.column_stack((rng.uniform(-4.5, 4.5, args.starts), rng.uniform(-4.5, 4.5, args.starts)))
+    lr = 0.01
+    optviz.run_many("adam", "beale", starts[:8], 2, lr=lr)  # compile or load the kernels first
+    optviz.run("adam", "beale", steps=2)
+    cores = numba.get_num_threads()
+    total = args.starts * args.steps
+
+    t_batched = best_of(3, lambda: optviz.run_many("adam", "beale", starts, args.steps, lr=lr))
+    numba.set_num_threads(1)
+    t_one_core = best_of(2, lambda: optviz.run_many("adam", "beale", starts, args.steps, lr=lr))
+    numba.set_num_threads(cores)
+    n_np = min(args.starts, 32_768)
+    t_numpy = best_of(2, lambda: numpy_adam_beale(starts[:n_np], args.steps, lr)) * args.starts / n_np
+
+    # The two implementations agree (a check that the benchmark measures the same maths).
+    ours = optviz.run_many("adam", "beale", starts[:2048], 50, lr=lr).final_xy
+    theirs = numpy_adam_beale(starts[:2048], 50, lr)
+    agree = np.max(np.abs(ours - theirs))
+
+    def app_run() -> None:
+        for name in optviz.LECTURE_OPTIMIZERS:
+            optviz.run(name, "beale", steps=1000, lr=0.01)
+
+    app_run()
+    t_app = best_of(20, app_run)
+
+    code = (
+        "import time; t0 = time.perf_counter(); import optviz; "
+        "optviz.run('adam', 'beale', steps=1000, lr=0.01); "
+        "optviz.run_many('adam', 'beale', [[1.0, 1.0]], 10); "
+        "print(time.perf_counter() - t0)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    cold = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                 check=True).stdout) for _ in range(3)]  # fmt: skip
+
+    print(f"machine: {os.cpu_count()} cores, numba threads {cores}, numba {numba.__version__}")
+    print(f"(1) batched Adam on Beale, {args.starts:,} starts x {args.steps} steps, all cores:")
+    print(f"      {total / t_batched / 1e6:8.1f} M steps/s  ({t_batched:.3f} s)")
+    print(f"    same, one core: {total / t_one_core / 1e6:8.1f} M steps/s per core")
+    print(f"(2) NumPy vectorised:  {total / t_numpy / 1e6:8.1f} M steps/s  (measured on {n_np:,} starts)")
+    print(f"    ratio (1)/(2): {t_numpy / t_batched:.1f}x   max |difference| after 50 steps: {agree:.1e}")
+    print(f"(3) app-sized run, 7 lecture optimizers x 1,000 steps recorded: {t_app * 1e3:.2f} ms")
+    print(f"(4) first call in a fresh process, cache warm (import included): {min(cold):.2f} s (best of 3)")
+
+
+if __name__ == "__main__":
+    main()

@@ -72,13 +72,20 @@ def _choose_cache_dir() -> Path | None:
     return None
 
 
-# A user-chosen NUMBA_CACHE_DIR wins; otherwise point Numba at ours before any kernel is decorated.
-if not os.environ.get("NUMBA_CACHE_DIR"):
-    _cache_dir = _choose_cache_dir()
-    if _cache_dir is None:
-        JIT_OPTIONS["cache"] = False
-    else:
-        numba.config.CACHE_DIR = str(_cache_dir)
+def configure_cache() -> str | None:
+    """Points Numba at our cache folder (a user's NUMBA_CACHE_DIR wins); with no writable folder
+    anywhere, kernels are compiled in memory instead of failing to import. Returns the folder."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return os.environ["NUMBA_CACHE_DIR"]
+    folder = _choose_cache_dir()
+    JIT_OPTIONS["cache"] = folder is not None
+    if folder is not None:
+        numba.config.CACHE_DIR = str(folder)
+    return None if folder is None else str(folder)
+
+
+# Before any kernel is decorated: Numba reads the folder when `jit` wraps a function.
+CACHE_DIR = configure_cache()
 
 
 def jit(*args, **kwargs):

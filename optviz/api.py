@@ -389,4 +389,5 @@ def evaluate(surface: str | Surface, x: Any, y: Any) -> tuple[np.ndarray, np.nda
     surf = _resolve_surface(surface)
     xa, ya = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
     sid, p, _ = _kernel_inputs(surf)
-    return engine.evaluate(sid, p, np.ascontiguousarray(xa), np.ascontiguousarray(ya))
+    f, gx, gy = engine.evaluate(sid, p, np.ascontiguousarray(xa).ravel(), np.ascontiguousarray(ya).ravel())
+    return f.reshape(xa.shape), gx.reshape(xa.shape), gy.reshape(xa.shape)

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from optviz.api import Outcomes, Settings, Trajectory, evaluate, run, run_many
 from optviz.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS, Optimizer
+from optviz.sweep import Axis, StabilityMap, sweep
 
 __all__ = [
     "LECTURE_OPTIMIZERS",
     "OPTIMIZERS",
+    "Axis",
     "Optimizer",
     "Outcomes",
     "Settings",
+    "StabilityMap",
     "Trajectory",
     "evaluate",
     "run",
     "run_many",
+    "sweep",
 ]

@@ -1,0 +1,172 @@
+"""Stability maps: one optimizer run over a grid of two hyperparameters at once.
+
+Each cell of the grid is one run (same surface, start and other settings) with the cell's pair of
+values; the map records what that run did: its final loss, the step it came within `tol` of the
+minimum, the step it diverged, and its final distance to the nearest minimum. The batched engine
+path runs all cells together, so a 512 x 512 map is one kernel call per batch size.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from optviz.api import Outcomes, run_many
+from optviz.optimizers import HYPERPARAMETERS, OPTIMIZERS
+
+MAX_CELLS_PER_SIDE = 512
+SWEEPABLE = (*HYPERPARAMETERS, "batch_size")
+SCALES = ("log", "linear")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept hyperparameter: `size` values from `low` to `high`, evenly spaced on `scale`."""
+
+    name: str
+    low: float
+    high: float
+    size: int = 64
+    scale: str = "log"
+
+    def __post_init__(self) -> None:
+        if self.name not in SWEEPABLE:
+            raise ValueError(f"cannot sweep {self.name!r}; sweepable: {', '.join(SWEEPABLE)}")
+        if self.scale not in SCALES:
+            raise ValueError(f"{self.name}: scale must be 'log' or 'linear', got {self.scale!r}")
+        if isinstance(self.size, bool) or not isinstance(self.size, int | np.integer):
+            raise ValueError(f"{self.name}: size must be a whole number, got {self.size!r}")
+        if not 2 <= self.size <= MAX_CELLS_PER_SIDE:
+            raise ValueError(f"{self.name}: size must be between 2 and {MAX_CELLS_PER_SIDE}, got {self.size}")
+        for bound in (self.low, self.high):
+            if (
+                isinstance(bound, bool)
+                or not isinstance(bound, int | float | np.number)
+                or not math.isfinite(bound)
+            ):
+                raise ValueError(f"{self.name}: range bounds must be finite numbers, got {bound!r}")
+        if not self.low < self.high:
+            raise ValueError(f"{self.name}: the range needs min < max, got {self.low} .. {self.high}")
+        if self.scale == "log" and self.low <= 0:
+            raise ValueError(f"{self.name}: a log axis needs a positive minimum, got {self.low}")
+        if self.name == "batch_size" and self.low < 1:
+            raise ValueError(f"batch_size: the range must start at 1 or more, got {self.low}")
+
+    @property
+    def values(self) -> np.ndarray:
+        if self.scale == "log":
+            v = np.geomspace(self.low, self.high, self.size)
+        else:
+            v = np.linspace(self.low, self.high, self.size)
+        if self.name == "batch_size":
+            # Whole batch sizes only; neighbouring cells may share a size on a fine axis.
+            v = np.round(v)
+        return v
+
+
+def _axis(spec: Axis | tuple | dict) -> Axis:
+    if isinstance(spec, Axis):
+        return spec
+    if isinstance(spec, dict):
+        return Axis(**spec)
+    if isinstance(spec, tuple | list):
+        return Axis(*spec)
+    raise ValueError(
+        f"an axis is an Axis, a tuple (name, low, high[, size[, scale]]) or a dict; got {spec!r}"
+    )
+
+
+@dataclass(frozen=True)
+class StabilityMap:
+    """The outcome of every cell; arrays have shape (y.size, x.size): row j, column i is the run
+    with y = y.values[j] and x = x.values[i]."""
+
+    x: Axis
+    y: Axis
+    final_loss: np.ndarray
+    reached_at: np.ndarray  # first iterate within tol of the minimum, -1 if never
+    diverged_at: np.ndarray  # the update that diverged, -1 if none
+    distance: np.ndarray  # from the final point to the nearest minimum
+    settings: dict[str, Any]
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self.diverged_at >= 0
+
+    def cell_settings(self, i: int, j: int) -> dict[str, Any]:
+        """The keyword arguments of `optviz.run` that reproduce cell (column i, row j)."""
+        values = {self.x.name: self.x.values[i], self.y.name: self.y.values[j]}
+        if "batch_size" in values:
+            values["batch_size"] = int(values["batch_size"])
+        return {**self.settings, **{k: (float(v) if k != "batch_size" else v) for k, v in values.items()}}
+
+
+def sweep(
+    optimizer: str,
+    surface: Any,
+    x: Axis | tuple | dict,
+    y: Axis | tuple | dict,
+    *,
+    start: tuple[float, float] | None = None,
+    steps: int = 300,
+    tol: float = 1e-6,
+    **settings: Any,
+) -> StabilityMap:
+    """Runs `optimizer` on `surface` for every pair of values of two hyperparameters.
+
+    `x` and `y` name the swept hyperparameters (any of lr, gamma, beta1, beta2, eps, weight_decay,
+    batch_size) with their ranges, e.g. `("lr", 1e-3, 1.0, 128, "log")`; `settings` are the fixed
+    ones, with the same names and defaults as `optviz.run`.
+    """
+    ax, ay = _axis(x), _axis(y)
+    if ax.name == ay.name:
+        raise ValueError(f"the two axes must sweep different hyperparameters, both are {ax.name!r}")
+    for name in (ax.name, ay.name):
+        if name in settings:
+            raise ValueError(f"{name} is swept; do not also pass it as a fixed setting")
+    gx, gy = np.meshgrid(ax.values, ay.values)
+    grid = {ax.name: gx.ravel(), ay.name: gy.ravel()}
+    shape = gx.shape
+    batch_values = grid.pop("batch_size", None)
+
+    def one(batch: Any, mask: np.ndarray | None) -> Outcomes:
+        arrays = {k: (v if mask is None else v[mask]) for k, v in grid.items()}
+        return run_many(optimizer, surface, start, steps, tol=tol, batch_size=batch, **arrays, **settings)
+
+    fields = ("final_loss", "reached_at", "diverged_at", "distance")
+    if batch_values is None:
+        out = one(settings.pop("batch_size", None), None)
+        results = {f: getattr(out, f).reshape(shape) for f in fields}
+        shared = out.settings
+    else:
+        results = {f: np.empty(gx.size, dtype=np.int64 if f.endswith("_at") else np.float64) for f in fields}
+        shared = {}
+        for batch in np.unique(batch_values):
+            mask = batch_values == batch
+            out = one(int(batch), mask)
+            for f in fields:
+                results[f][mask] = getattr(out, f)
+            shared = out.settings
+        results = {f: a.reshape(shape) for f, a in results.items()}
+    fixed = {
+        k: v
+        for k, v in shared.items()
+        if k
+        in ("optimizer", "surface", "steps", "eps_placement", "batch_size", "n_examples", "spread", "seed")
+    }
+    fixed["start"] = tuple(float(c) for c in np.asarray(shared["starts"])[0])
+    fixed["surface"] = surface  # the object itself keeps any surface options
+    used = OPTIMIZERS[fixed["optimizer"]].defaults
+    for name in HYPERPARAMETERS:
+        if name not in (ax.name, ay.name) and name in used:
+            fixed[name] = float(np.asarray(shared[name]).ravel()[0])
+    if "batch_size" in (ax.name, ay.name):
+        fixed.pop("batch_size", None)
+    elif fixed.get("batch_size") is None:
+        fixed["batch_size"] = "full"
+    for a in results.values():
+        a.flags.writeable = False
+    return StabilityMap(ax, ay, settings=fixed, **results)

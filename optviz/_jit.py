@@ -23,6 +23,7 @@ _JITTED_SOURCES = (
     _PACKAGE_DIR / "rules.py",
     _PACKAGE_DIR / "engine.py",
     _PACKAGE_DIR.parent / "surfaces" / "functions.py",
+    _PACKAGE_DIR.parent / "surfaces" / "program.py",
 )
 
 # Strict IEEE arithmetic (no fastmath) so the engine matches plain-Python references to ~1e-12;

@@ -16,7 +16,7 @@ import surfaces
 from optviz import engine
 from optviz.optimizers import HYPERPARAMETERS, Optimizer
 from optviz.optimizers import get as get_optimizer
-from surfaces import Surface
+from surfaces import Surface, program
 from surfaces.finite_sum import batch_means, examples
 
 MAX_STEPS = 100_000  # one trajectory records every iterate: 100k steps is ~10 MB
@@ -176,7 +176,10 @@ def _hyper_rows(values: dict[str, np.ndarray], eps_placement: str, n: int) -> np
 
 
 def _kernel_inputs(surf: Surface) -> tuple[int, np.ndarray, np.ndarray]:
-    sid = engine.SURFACE_FUNCTIONS.index(surf.function)
+    if surf.function is program.value_grad:
+        sid = engine.CUSTOM  # a typed formula; its params are its program
+    else:
+        sid = engine.SURFACE_FUNCTIONS.index(surf.function)
     (x0, x1), (y0, y1) = surf.bounds
     return sid, surf.param_array, np.array([x0, x1, y0, y1])
 

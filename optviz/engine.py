@@ -48,7 +48,7 @@ from optviz.rules import (
     Y,
     update,
 )
-from surfaces import functions
+from surfaces import functions, program
 
 # Surface ids: the position of each function here and in `value_grad_block`'s dispatch.
 SURFACE_FUNCTIONS = (
@@ -72,10 +72,98 @@ _f0, _f1, _f2, _f3, _f4, _f5, _f6, _f7, _f8, _f9, _f10, _f11, _f12 = (
 )
 
 
+CUSTOM = len(SURFACE_FUNCTIONS)  # a typed formula: p is its program (see surfaces.program)
+
+
+@jit
+def _run_program(p, x, y, f, gx, gy, n):
+    """Interprets a formula's program over n points: one pass over the points per instruction, so
+    each pass is a simple loop that LLVM vectorises."""
+    n_ops = int(p[0])
+    n_regs = int(p[1])
+    base = program.HEADER
+    consts = p[base + 4 * n_ops :]
+    R = np.empty((n_regs, n))
+    R[0, :] = x[:n]
+    R[1, :] = y[:n]
+    for k in range(n_ops):
+        op = int(p[base + 4 * k])
+        a = int(p[base + 4 * k + 1])
+        b = int(p[base + 4 * k + 2])
+        r = R[int(p[base + 4 * k + 3])]
+        if op == program.CONST:
+            r[:] = consts[a]
+            continue
+        u = R[a]
+        v = R[b]
+        if op == program.ADD:
+            for i in range(n):
+                r[i] = u[i] + v[i]
+        elif op == program.SUB:
+            for i in range(n):
+                r[i] = u[i] - v[i]
+        elif op == program.MUL:
+            for i in range(n):
+                r[i] = u[i] * v[i]
+        elif op == program.DIV:
+            for i in range(n):
+                r[i] = u[i] / v[i]
+        elif op == program.POW:
+            for i in range(n):
+                r[i] = u[i] ** v[i]
+        elif op == program.NEG:
+            for i in range(n):
+                r[i] = -u[i]
+        elif op == program.SQUARE:
+            for i in range(n):
+                r[i] = u[i] * u[i]
+        elif op == program.SIN:
+            for i in range(n):
+                r[i] = np.sin(u[i])
+        elif op == program.COS:
+            for i in range(n):
+                r[i] = np.cos(u[i])
+        elif op == program.TAN:
+            for i in range(n):
+                r[i] = np.tan(u[i])
+        elif op == program.EXP:
+            for i in range(n):
+                r[i] = np.exp(u[i])
+        elif op == program.LOG:
+            for i in range(n):
+                r[i] = np.log(u[i])
+        elif op == program.SQRT:
+            for i in range(n):
+                r[i] = np.sqrt(u[i])
+        elif op == program.ABS:
+            for i in range(n):
+                r[i] = np.abs(u[i])
+        elif op == program.SIGN:
+            for i in range(n):
+                r[i] = np.sign(u[i])
+        elif op == program.TANH:
+            for i in range(n):
+                r[i] = np.tanh(u[i])
+        elif op == program.SINH:
+            for i in range(n):
+                r[i] = np.sinh(u[i])
+        elif op == program.COSH:
+            for i in range(n):
+                r[i] = np.cosh(u[i])
+        elif op == program.ARCTAN:
+            for i in range(n):
+                r[i] = np.arctan(u[i])
+    f[:n] = R[int(p[3])]
+    gx[:n] = R[int(p[4])]
+    gy[:n] = R[int(p[5])]
+
+
 @jit
 def value_grad_block(sid, p, x, y, f, gx, gy, n):
     """f, df/dx, df/dy of surface `sid` at n points."""
-    if sid == 0:
+    if sid == CUSTOM:
+        _run_program(p, x, y, f, gx, gy, n)
+    elif sid == 0:
         for i in range(n):
             f[i], gx[i], gy[i] = _f0(x[i], y[i], p)
     elif sid == 1:

@@ -139,12 +139,31 @@ def _hyper_value(opt: Optimizer, name: str, value: Any) -> float:
 
 
 def _resolve_surface(surface: str | Surface) -> Surface:
-    return surfaces.get(surface)
+    surf = surfaces.get(surface)
+    if surf.function is not program.value_grad and surf.function not in engine.SURFACE_FUNCTIONS:
+        known = ", ".join(surfaces.SURFACES)
+        raise ValueError(
+            f"surface {surf.name!r} has no compiled form: use a built-in surface ({known}) "
+            "or surfaces.from_formula(...)"
+        )
+    return surf
+
+
+def _numbers(name: str, value: Any) -> np.ndarray:
+    """A number or a 1-D array of numbers as float64, refusing text, booleans and non-finite values."""
+    a = np.asarray(value)
+    if a.dtype.kind not in "iuf" or a.ndim > 1:
+        raise ValueError(f"{name} must be a number or a 1-D array of numbers, got {value!r:.80}")
+    a = a.astype(np.float64)
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} must be finite")
+    return a
 
 
 def _batch(opt: Optimizer, batch_size: Any, n: int) -> int | None:
     if batch_size is None:
-        batch_size = opt.batch_size
+        # The optimizer's own batch size, capped at the number of examples.
+        batch_size = None if opt.batch_size is None else min(opt.batch_size, n)
     if batch_size is None or batch_size == "full":
         return None
     size = _integer("batch_size", batch_size, 1, n)
@@ -204,7 +223,14 @@ def _start(surf: Surface, start: Any) -> tuple[float, float]:
         sx, sy = start
     except (TypeError, ValueError):
         raise ValueError(f"start must be a pair (x, y), got {start!r}") from None
-    return (_number("start x", sx), _number("start y", sy))
+    xy = (_number("start x", sx), _number("start y", sy))
+    (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
+    if not (x_lo <= xy[0] <= x_hi and y_lo <= xy[1] <= y_hi):
+        raise ValueError(
+            f"start {xy} is far outside the surface's domain {surf.domain}: it must lie within "
+            f"x in [{x_lo:g}, {x_hi:g}], y in [{y_lo:g}, {y_hi:g}]"
+        )
+    return xy
 
 
 def run(
@@ -323,26 +349,32 @@ def run_many(
         raise ValueError(f"eps_placement must be 'inside' or 'outside', got {eps_placement!r}")
     seed = _integer("seed", seed, 0, 2**63 - 1)
     tol = _number("tol", tol)
+    if tol < 0:
+        raise ValueError(f"tol must be >= 0, got {tol}")
 
-    xy0 = np.asarray(surf.start if starts is None else starts, dtype=np.float64)
-    if xy0.ndim not in (1, 2) or xy0.shape[-1] != 2:
-        raise ValueError(f"starts must be a pair (x, y) or an array of shape (n, 2), got shape {xy0.shape}")
+    raw = np.asarray(surf.start if starts is None else starts)
+    if raw.dtype.kind not in "iuf" or raw.ndim not in (1, 2) or raw.shape[-1] != 2 or raw.size == 0:
+        raise ValueError(
+            f"starts must be a pair (x, y) or a non-empty array of shape (n, 2), got {starts!r:.80}"
+        )
+    xy0 = raw.astype(np.float64)
     if not np.isfinite(xy0).all():
         raise ValueError("starts must be finite")
+    (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
+    if not (
+        (xy0[..., 0] >= x_lo) & (xy0[..., 0] <= x_hi) & (xy0[..., 1] >= y_lo) & (xy0[..., 1] <= y_hi)
+    ).all():
+        raise ValueError(f"starts must lie within x in [{x_lo:g}, {x_hi:g}], y in [{y_lo:g}, {y_hi:g}]")
     given = {
         name: value
         for name, value in zip(HYPERPARAMETERS, (lr, gamma, beta1, beta2, eps, weight_decay), strict=True)
     }
     arrays = {}
     for name, value in given.items():
-        if value is None or np.ndim(value) == 0:
-            arrays[name] = np.array(_hyper_value(opt, name, None if value is None else float(value)))
+        if value is None or (np.ndim(value) == 0 and not isinstance(value, np.ndarray)):
+            arrays[name] = np.array(_hyper_value(opt, name, value))
             continue
-        a = np.asarray(value, dtype=np.float64)
-        if a.ndim != 1:
-            raise ValueError(f"{name} must be a number or a 1-D array, got shape {a.shape}")
-        if not np.isfinite(a).all():
-            raise ValueError(f"{name} must be finite")
+        a = _numbers(name, value)
         test, message = _RANGES[name]
         if not test(a).all():
             raise ValueError(f"{message}, got {a[~test(a)][0]}")
@@ -384,7 +416,16 @@ def run_many(
         "tol": tol,
         **per_run,
     }
-    return Outcomes(final_xy, final_loss, hit, div, surf.distance_to_minimum(final_xy), settings)
+    outcomes = Outcomes(final_xy, final_loss, hit, div, surf.distance_to_minimum(final_xy), settings)
+    for a in (
+        outcomes.final_xy,
+        outcomes.final_loss,
+        outcomes.reached_at,
+        outcomes.diverged_at,
+        outcomes.distance,
+    ):
+        a.flags.writeable = False
+    return outcomes
 
 
 def evaluate(surface: str | Surface, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -49,7 +49,10 @@ def row(L, k):
 
 @jit(inline="always")
 def _inv_root(G, eps_in, eps_out):
-    return 1.0 / (np.sqrt(G + eps_in) + eps_out)
+    """1 / (sqrt(G + eps_in) + eps_out); 0 when that root is 0 (eps = 0 and a coordinate whose
+    gradient has always been 0), so such a coordinate stays put instead of taking 0 / 0."""
+    root = np.sqrt(G + eps_in) + eps_out
+    return 1.0 / root if root > 0.0 else 0.0
 
 
 @jit(inline="always")

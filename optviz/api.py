@@ -44,6 +44,8 @@ class Settings:
     spread: float
     seed: int
     surface_options: dict[str, float] = field(default_factory=dict)
+    # A typed formula surface: its text, domain and minima rebuild it (surfaces.from_formula).
+    custom_surface: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,7 +54,11 @@ class Settings:
         d = self.as_dict()
         d["batch_size"] = "full" if d["batch_size"] is None else d["batch_size"]
         options = d.pop("surface_options")
-        d["surface"] = surfaces.get(d["surface"], **options)
+        custom = d.pop("custom_surface")
+        if custom is not None:
+            d["surface"] = surfaces.from_formula(**custom, name=d["surface"])
+        else:
+            d["surface"] = surfaces.get(d["surface"], **options)
         return d
 
 
@@ -168,6 +174,13 @@ def _batch(opt: Optimizer, batch_size: Any, n: int) -> int | None:
         return None
     size = _integer("batch_size", batch_size, 1, n)
     return None if size == n else size  # a batch of all N examples is the exact gradient
+
+
+def custom_surface_spec(surf: Surface) -> dict[str, Any] | None:
+    """What rebuilds a typed-formula surface with `surfaces.from_formula` (None for built-ins)."""
+    if not surf.formula:
+        return None
+    return {"text": surf.formula, "domain": surf.domain, "minima": surf.minima, "start": surf.start}
 
 
 def _check_extra(extra: dict[str, Any]) -> None:
@@ -310,6 +323,7 @@ def run(
         spread=spread_used,
         seed=seed,
         surface_options=dict(surf.options),
+        custom_surface=custom_surface_spec(surf),
         **hyper,
     )
     return Trajectory(settings, xy, loss, grad, rate, diverged_at, surf.min_value)

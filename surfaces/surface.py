@@ -40,6 +40,10 @@ class Surface:
     factory: Callable[..., Surface] | None = field(default=None, repr=False, compare=False)
     # A data-fitting surface carries its training set: (inputs, targets).
     data: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    # A typed formula carries its canonical text (with domain and minima it rebuilds the surface)
+    # and the LaTeX of its exact gradient.
+    formula: str = ""
+    gradient_latex: tuple[str, str] = ()
 
     def __call__(self, x: float, y: float) -> float:
         return self.function(float(x), float(y), self.param_array)[0]

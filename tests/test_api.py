@@ -313,3 +313,12 @@ def test_eps_zero_at_a_stationary_coordinate_is_not_divergence() -> None:
             continue
         assert r.diverged_at is None, name
         assert (r.xy == 0.0).all(), name
+
+
+def test_settings_of_a_typed_formula_rebuild_the_same_run() -> None:
+    surface = surfaces.from_formula("x^2 + 10*y^2 + sin(3*x)", domain=((-2, 2), (-2, 2)))
+    r = optviz.run("adam", surface, steps=40, lr=0.05)
+    assert r.settings.custom_surface is not None
+    again = optviz.run(**r.settings.as_kwargs())
+    assert np.array_equal(r.xy, again.xy)
+    assert again.settings == r.settings

@@ -46,6 +46,7 @@ from optviz.rules import (
     F,
     X,
     Y,
+    row,
     update,
 )
 from surfaces import functions, program
@@ -229,29 +230,29 @@ def _check_point(L, t, Q, noise, fmin, tol, n):
     dxx = dxy = dyy = ax = ay = 0.0
     if noise.shape[0] > 0:
         dxx, dxy, dyy, ax, ay = noise[t, 0], noise[t, 1], noise[t, 2], noise[t, 3], noise[t, 4]
+    q_x, q_y, f, g_x, g_y = row(L, Q), row(L, Q + BLOCK), row(L, F), row(L, GX), row(L, GY)
+    x, y, p_x, p_y, div, hit = row(L, X), row(L, Y), row(L, PX), row(L, PY), row(L, DIV), row(L, HIT)
     n_alive = 0
     for i in range(n):
-        qx = L[Q + i]
-        qy = L[Q + BLOCK + i]
-        fi = L[F + i]
-        gx = L[GX + i] + (dxx * qx + dxy * qy + ax)
-        gy = L[GY + i] + (dxy * qx + dyy * qy + ay)
-        L[GX + i] = gx
-        L[GY + i] = gy
-        di = L[DIV + i]
-        hi = L[HIT + i]
-        xi = L[X + i]
-        yi = L[Y + i]
-        pxi = L[PX + i]
-        pyi = L[PY + i]
+        fi = f[i]
+        gx = g_x[i] + (dxx * q_x[i] + dxy * q_y[i] + ax)
+        gy = g_y[i] + (dxy * q_x[i] + dyy * q_y[i] + ay)
+        g_x[i] = gx
+        g_y[i] = gy
+        di = div[i]
+        hi = hit[i]
+        xi = x[i]
+        yi = y[i]
+        pxi = p_x[i]
+        pyi = p_y[i]
         finite = (np.abs(fi) < np.inf) & (np.abs(gx) < np.inf) & (np.abs(gy) < np.inf)
         alive = di < 0.0
         bad = alive & (not finite)
         now = alive & finite
-        L[X + i] = pxi if bad else xi
-        L[Y + i] = pyi if bad else yi
-        L[DIV + i] = t if bad else di
-        L[HIT + i] = t if (now & (hi < 0.0) & (fi - fmin <= tol)) else hi
+        x[i] = pxi if bad else xi
+        y[i] = pyi if bad else yi
+        div[i] = t if bad else di
+        hit[i] = t if (now & (hi < 0.0) & (fi - fmin <= tol)) else hi
         n_alive += np.int64(now)
     return n_alive
 
@@ -263,9 +264,10 @@ def _evaluate(opt, sid, p, L, t, noise, fmin, tol, n):
     y = L[Y : Y + n]
     if opt == NESTEROV:
         # Nesterov evaluates the gradient where momentum is about to carry the iterate.
+        q_x, q_y, gamma, m_x, m_y = row(L, QX), row(L, QY), row(L, GAMMA), row(L, MX), row(L, MY)
         for i in range(n):
-            L[QX + i] = L[X + i] - L[GAMMA + i] * L[MX + i]
-            L[QY + i] = L[Y + i] - L[GAMMA + i] * L[MY + i]
+            q_x[i] = x[i] - gamma[i] * m_x[i]
+            q_y[i] = y[i] - gamma[i] * m_y[i]
         gx, gy = L[GX : GX + n], L[GY : GY + n]
         value_grad_block(sid, p, L[QX : QX + n], L[QY : QY + n], L[SCRATCH1 : SCRATCH1 + n], gx, gy, n)
         value_grad_block(

@@ -257,7 +257,7 @@ def _check_point(L, t, Q, noise, fmin, tol, n):
     return n_alive
 
 
-@jit
+@jit(inline="always")
 def _evaluate(opt, sid, p, L, t, noise, fmin, tol, n):
     """Loss at every lane's iterate t and the gradient where the optimizer asks for it."""
     x = L[X : X + n]

@@ -1,0 +1,443 @@
+"""The `export` command: a race to GIF, MP4, HTML, PNG, CSV or JSON from the command line.
+
+    python -m optviz export --surface beale --optimizers adam,momentum,rmsprop --steps 300 --out beale.mp4
+    python -m optviz export --config saved.json --format gif --out race.gif
+    python -m optviz export --url "http://localhost:8501/?surface=rosenbrock&c1=adam" --out race.html
+
+The race comes from the built-in defaults, a saved JSON export (--config) or a link shared from the
+app (--url); --surface, --optimizers, --steps, --lr, --start and --seed then change it. Bad input ends
+the command with one line on stderr and a non-zero exit status, never a traceback:
+    2  bad input (unknown names, bad values, unreadable config, malformed URL)
+    3  the output file cannot be written
+    1  the export itself failed
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import NoReturn, TextIO
+from urllib.parse import parse_qs, urlsplit
+
+PROG = "python -m optviz"
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_OUTPUT = 3
+MAX_URL_PROBLEMS = 3  # listed in the one-line message; the rest are counted
+
+
+class CommandError(Exception):
+    """A problem to report in one line, with the exit status to end with."""
+
+    def __init__(self, message: str, status: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (argparse prints the whole usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+# ------------------------------------------------------------------------------------------ parser
+
+
+def add_export_command(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "export",
+        help="export a race as GIF, MP4, HTML, PNG, CSV or JSON",
+        description="Export a race as an animation (GIF, MP4, interactive HTML), a PNG frame or data "
+        "(CSV, JSON).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n" + __doc__.split("\n\n")[1] + "\n\nexit status: 0 done, 1 the export failed, "
+        "2 bad input, 3 the output cannot be written",
+    )
+    source = p.add_argument_group("where the race comes from (default: the built-in defaults)")
+    only_one = source.add_mutually_exclusive_group()
+    only_one.add_argument("--config", metavar="FILE", help="a JSON export of a race (or its config)")
+    only_one.add_argument("--url", help="a link shared from the app, or its query string")
+
+    race = p.add_argument_group("the race (each one replaces that setting of the source)")
+    race.add_argument("--surface", metavar="NAME", help="surface name, e.g. beale")
+    race.add_argument("--optimizers", metavar="A,B,...", help="comma-separated optimizer names")
+    race.add_argument("--steps", metavar="N", help="updates per optimizer")
+    race.add_argument("--lr", metavar="ETA[,ETA...]", help="one learning rate for all, or one per optimizer")
+    race.add_argument("--start", metavar="X,Y", help="start point")
+    race.add_argument("--seed", metavar="N", help="random seed of the stochastic optimizers")
+
+    out = p.add_argument_group("the export")
+    out.add_argument("--out", "-o", required=True, metavar="PATH", help="output file")
+    out.add_argument(
+        "--format", "-f", metavar="FORMAT", help="gif, mp4, html, png, csv or json (default: from --out)"
+    )
+    out.add_argument("--view", metavar="{contour,3d}", help="the contour map (default) or the 3-D surface")
+    out.add_argument("--fps", metavar="N", help="frames per second (default 30)")
+    timing = out.add_mutually_exclusive_group()
+    timing.add_argument("--duration", metavar="SECONDS", help="length of the animation")
+    timing.add_argument("--steps-per-frame", metavar="N", help="optimizer steps per frame")
+    out.add_argument("--resolution", metavar="{720p,1080p}", help="1280 x 720 (default) or 1920 x 1080")
+    out.add_argument("--trail", metavar="N", help="iterates drawn behind each head (0: the whole path)")
+    out.add_argument("--range", metavar="FIRST:LAST", help="the steps to animate (and to write in CSV)")
+    out.add_argument("--step", metavar="N", help="the step a PNG shows (default: the last)")
+    out.add_argument("--no-legend", action="store_true", help="leave out the legend")
+    out.add_argument("--no-counter", action="store_true", help="leave out the step counter")
+    out.add_argument("--no-inset", action="store_true", help="leave out the loss-curve inset")
+    out.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+# -------------------------------------------------------------------------------------- values
+
+
+def _whole(flag: str, text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise CommandError(f"{flag} must be a whole number, got {text!r}") from None
+
+
+def _real(flag: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise CommandError(f"{flag} must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise CommandError(f"{flag} must be a finite number, got {text!r}")
+    return value
+
+
+def _list(flag: str, text: str) -> list[str]:
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise CommandError(f"{flag} must be a comma-separated list without empty items, got {text!r}")
+    return items
+
+
+def _pair(flag: str, text: str, sep: str, names: str) -> tuple[str, str]:
+    parts = text.split(sep)
+    if len(parts) != 2:
+        raise CommandError(f"{flag} must be {names}, got {text!r}")
+    return parts[0], parts[1]
+
+
+# --------------------------------------------------------------------------------------- the race
+
+
+def _config_file(path: str):
+    from optviz.export import load_json
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise CommandError(f"cannot read config {path!r}: {error.strerror or error}") from None
+    try:
+        return load_json(data)
+    except ValueError as error:
+        raise CommandError(f"config {path!r}: {error}") from None
+
+
+def query_params(url: str) -> dict[str, list[str]]:
+    """The settings in a shared link (scheme, host and path are ignored) or in a bare query string."""
+    text = url.strip()
+    parts = urlsplit(text)
+    if parts.scheme and parts.scheme not in ("http", "https"):
+        raise CommandError(f"malformed URL {url!r}: expected an http(s) link or a query string")
+    query = parts.query if (parts.scheme or parts.netloc or "?" in text) else text
+    if not query:
+        raise CommandError(f"the URL {url!r} has no settings (no query string after '?')")
+    try:
+        return parse_qs(query, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        raise CommandError(f"malformed URL query string {query[:60]!r}") from None
+
+
+def _from_url(url: str):
+    from optviz.settings_url import from_query, race_config
+
+    settings, problems = from_query(query_params(url))
+    if problems:
+        # The app falls back to defaults on a bad value; a batch job should not silently do so.
+        more = f" (and {len(problems) - MAX_URL_PROBLEMS} more)" if len(problems) > MAX_URL_PROBLEMS else ""
+        # Each problem ends with what the app would do instead ("; using the default ..."): not done here.
+        listed = "; ".join(p.rsplit("; ", 1)[0] for p in problems[:MAX_URL_PROBLEMS])
+        raise CommandError(f"bad settings in the URL: {listed}{more}")
+    return race_config(settings), settings.view.trail or None
+
+
+def _surface(name: str) -> str:
+    import surfaces
+
+    if name not in surfaces.SURFACES:
+        raise CommandError(f"unknown surface {name!r}; known surfaces: {', '.join(surfaces.SURFACES)}")
+    return name
+
+
+def _optimizers(text: str) -> tuple:
+    from optviz.optimizers import OPTIMIZERS
+    from optviz.race import Competitor
+
+    names = _list("--optimizers", text)
+    unknown = [n for n in names if n not in OPTIMIZERS]
+    if unknown:
+        raise CommandError(f"unknown optimizer {unknown[0]!r}; known optimizers: {', '.join(OPTIMIZERS)}")
+    return tuple(Competitor(n) for n in names)
+
+
+def _with_lr(competitors: tuple, text: str) -> tuple:
+    rates = [_real("--lr", v) for v in _list("--lr", text)]
+    if not all(r > 0 for r in rates):
+        raise CommandError(f"--lr must be > 0, got {text!r}")
+    if len(rates) == 1:
+        rates *= len(competitors)
+    if len(rates) != len(competitors):
+        raise CommandError(
+            f"--lr has {len(rates)} values for {len(competitors)} optimizers: give 1 or {len(competitors)}"
+        )
+    return tuple(replace(c, lr=lr) for c, lr in zip(competitors, rates, strict=True))
+
+
+def race_config_from(args: argparse.Namespace):
+    """The race the arguments describe, and the trail length a shared link asks for (or None)."""
+    from optviz.race import RaceConfig
+
+    trail = None
+    if args.config is not None:
+        config = _config_file(args.config)
+    elif args.url is not None:
+        config, trail = _from_url(args.url)
+    else:
+        config = RaceConfig()
+    if args.surface is not None and _surface(args.surface) != config.surface:
+        # Another surface: its own start and options, not those of the one it replaces.
+        config = replace(config, surface=args.surface, surface_options=(), start=None)
+    if args.optimizers is not None:
+        config = replace(config, competitors=_optimizers(args.optimizers))
+    if args.lr is not None:
+        config = replace(config, competitors=_with_lr(config.competitors, args.lr))
+    if args.start is not None:
+        x, y = _pair("--start", args.start, ",", "X,Y")
+        config = replace(config, start=(_real("--start", x), _real("--start", y)))
+    if args.steps is not None:
+        from optviz.api import MAX_STEPS
+
+        steps = _whole("--steps", args.steps)
+        if not 1 <= steps <= MAX_STEPS:
+            raise CommandError(f"--steps must be from 1 to {MAX_STEPS}, got {steps}")
+        config = replace(config, steps=steps)
+    if args.seed is not None:
+        config = replace(config, seed=_whole("--seed", args.seed))
+    return config, trail
+
+
+# ------------------------------------------------------------------------------------- the export
+
+
+def export_options(args: argparse.Namespace, url_trail: int | None):
+    from optviz.export import ExportOptions
+
+    step_range = None
+    if args.range is not None:
+        first, last = _pair("--range", args.range, ":", "FIRST:LAST")
+        step_range = (_whole("--range", first), _whole("--range", last))
+    trail = _whole("--trail", args.trail) if args.trail is not None else url_trail
+    if trail is not None and trail < 0:
+        raise CommandError(f"--trail must be >= 0, got {trail}")
+    fields = {
+        "view": args.view,
+        "fps": _whole("--fps", args.fps),
+        "duration": None if args.duration is None else _real("--duration", args.duration),
+        "steps_per_frame": _whole("--steps-per-frame", args.steps_per_frame),
+        "resolution": args.resolution,
+        "trail": trail or None,
+        "legend": not args.no_legend,
+        "step_counter": not args.no_counter,
+        "loss_inset": not args.no_inset,
+        "step_range": step_range,
+        "step": _whole("--step", args.step),
+    }
+    defaults = ExportOptions()
+    given = {k: v for k, v in fields.items() if v is not None or getattr(defaults, k) is None}
+    try:
+        return ExportOptions(**given)
+    except ValueError as error:
+        raise CommandError(_as_flag(str(error))) from None
+
+
+def _as_flag(message: str) -> str:
+    """An option's error in the command line's words: 'steps_per_frame must ...' -> '--steps-per-frame'."""
+    names = {"step_range": "--range", "step_counter": "--no-counter", "loss_inset": "--no-inset"}
+    head, _, rest = message.partition(" ")
+    flag = names.get(head, "--" + head.replace("_", "-"))
+    known = ("view", "fps", "duration", "steps_per_frame", "resolution", "trail", "step", "step_range")
+    return f"{flag} {rest}" if head in known or head in names else message
+
+
+def output_format(args: argparse.Namespace) -> str:
+    from optviz.export import FORMATS, format_from_path
+
+    if args.format is None:
+        try:
+            return format_from_path(args.out)
+        except ValueError as error:
+            raise CommandError(f"{error}, or give --format") from None
+    fmt = args.format.lower()
+    if fmt not in FORMATS:
+        raise CommandError(f"unknown format {args.format!r}; formats: {', '.join(FORMATS)}")
+    try:
+        implied = format_from_path(args.out)
+    except ValueError:
+        return fmt  # an extension that names no format: the user's choice
+    if implied != fmt:
+        raise CommandError(f"--format {fmt} does not match the file name {args.out!r} (a .{implied} name)")
+    return fmt
+
+
+def check_writable(path: str) -> Path:
+    """Fails early (before a long export) when the file cannot be written."""
+    target = Path(path)
+    if target.is_dir():
+        raise CommandError(f"cannot write {path!r}: it is a folder", EXIT_OUTPUT)
+    folder = target.parent
+    if not folder.is_dir():
+        raise CommandError(f"cannot write {path!r}: the folder {str(folder)!r} does not exist", EXIT_OUTPUT)
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".optviz-check-"):
+            pass
+    except OSError as error:
+        raise CommandError(f"cannot write {path!r}: {error.strerror or error}", EXIT_OUTPUT) from None
+    if target.exists() and not os.access(target, os.W_OK):
+        raise CommandError(f"cannot write {path!r}: permission denied", EXIT_OUTPUT)
+    return target
+
+
+class ProgressBar:
+    """`progress(done, total)` drawn as one self-rewriting line of plain text."""
+
+    WIDTH = 30
+
+    def __init__(self, label: str, stream: TextIO) -> None:
+        self.label = label
+        self.stream = stream
+        self.start = time.perf_counter()
+        self.shown = -1.0
+        self.last = ""
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        # Redrawn at most 10 times a second, and always at the end.
+        if done < total and now - self.shown < 0.1:
+            return
+        self.shown = now
+        total = max(total, 1)
+        filled = self.WIDTH * done // total
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        line = f"\r{self.label} [{bar}] {100 * done // total:3d}%  {done}/{total}  {now - self.start:.1f} s"
+        self.stream.write(line)
+        self.stream.flush()
+        self.last = line
+
+    def finish(self) -> None:
+        if self.last:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _first_line(error: BaseException) -> str:
+    """An exception's message cut to its first line (ffmpeg's, for one, goes on for pages)."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
+
+
+def run_export(args: argparse.Namespace, stderr: TextIO) -> int:
+    fmt = output_format(args)
+    config, url_trail = race_config_from(args)
+    options = export_options(args, url_trail)
+    target = check_writable(args.out)
+
+    from optviz.export import write_export
+    from optviz.race import run_race
+
+    started = time.perf_counter()
+    if not args.quiet and stderr.isatty():
+        # A note for people watching (a first run compiles the engine for up to a minute); logs and
+        # error output stay free of it.
+        stderr.write("running the race...\r")
+        stderr.flush()
+    try:
+        race = run_race(config)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    bar = None if args.quiet else ProgressBar(fmt, stderr)
+    try:
+        write_export(race, fmt, target, options, bar)
+    except ValueError as error:  # options that do not fit this race: a range past its end, too many frames
+        raise CommandError(_as_flag(str(error))) from None
+    except OSError as error:
+        reason = error.strerror or _first_line(error)
+        raise CommandError(f"cannot write {args.out!r}: {reason}", EXIT_OUTPUT) from None
+    finally:
+        if bar is not None:
+            bar.finish()
+    if not args.quiet:
+        elapsed = time.perf_counter() - started
+        stderr.write(f"wrote {args.out} ({_size(target.stat().st_size)}) in {elapsed:.1f} s\n")
+    return 0
+
+
+# -------------------------------------------------------------------------------------------- main
+
+
+def warm() -> float:
+    """Compiles (or loads) both kernels; returns the seconds it took."""
+    t0 = time.perf_counter()
+    import optviz
+
+    optviz.run("adam", "beale", steps=2)
+    optviz.run_many("adam", "beale", [[1.0, 1.0]], 2)
+    return time.perf_counter() - t0
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog=PROG, description="optviz command line")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("warm", help="compile the engine's kernels into the on-disk cache")
+    add_export_command(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs a command; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help, or a usage error already reported in one line
+        return int(done.code or 0)
+    if args.command == "warm":
+        print(f"engine kernels ready in {warm():.1f} s")
+        return 0
+    try:
+        return run_export(args, sys.stderr)
+    except CommandError as error:
+        sys.stderr.write(f"{PROG} export: error: {error}\n")
+        return error.status
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\n{PROG} export: interrupted\n")
+        return 130
+    except Exception as error:  # the promise is one line, never a traceback
+        sys.stderr.write(
+            f"{PROG} export: error: the export failed: {type(error).__name__}: {_first_line(error)}\n"
+        )
+        return EXIT_FAILED

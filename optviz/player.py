@@ -1,0 +1,229 @@
+"""The race player: a Streamlit component that animates a race in the browser.
+
+`race_player(race, options, key=...)` sends the race once, compactly (float32 arrays in base64, the
+contour as a small palette PNG, about 0.3 MB for 7 runners x 500 steps), and the browser does the
+rest: play, pause, step, scrub and speed, with the contour map, the 3-D surface and the curves all on
+one step. Nothing is sent while it plays, and a click on the map comes back as `on_start((x, y))`,
+called before the script reruns.
+
+How the code reaches the page: the component's HTML, CSS and JS (under `optviz/player/`, ~40 kB) are
+registered inline with `st.components.v2.component`; Streamlit sends them in the element's message
+and the browser imports the module once per page (its blob URL is cached by content). The player
+draws on canvases and uses no plotly.js at all: loading the 4.8 MB plotly.js bundle took 2.2-3.8 s on
+this kind of machine, a `Plotly.restyle` of the paths 50-60 ms per frame (under 20 frames/s) and a
+3-D restyle 0.2-0.8 s under software WebGL. The figures it draws are defined in `optviz.figures`
+(colour scale, contour image, mesh, titles, marker sizes), which also builds the same views as plotly
+figures for export.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from optviz import figures
+from optviz.race import Race, Runner
+
+ASSETS = Path(__file__).with_name("player")
+COMPONENT_NAME = "optviz_race_player"
+PLAYER_IMAGE_SIZE = 480  # the contour image's pixels per axis; ~1 px per screen pixel of a laptop's map
+
+
+@dataclass(frozen=True)
+class PlayerOptions:
+    show_3d: bool = True  # the 3-D surface view beside/below the contour
+    show_arrows: bool = False  # gradient and update arrows at the current step, per runner
+    show_rates: bool = False  # panel: effective per-coordinate learning rate over steps (adaptive methods)
+    trail: int | None = None  # trail length in steps, None = whole path so far
+    speed: int = 30  # playback speed, steps per second
+    height: int = 560
+
+
+def _b64(values: np.ndarray) -> str:
+    """Little-endian float32 in base64: a third of the size of JSON numbers, exact enough to draw."""
+    a = np.ascontiguousarray(values, dtype="<f4")
+    return base64.b64encode(a.tobytes()).decode("ascii")
+
+
+def _runner(race: Race, runner: Runner, options: PlayerOptions) -> dict[str, Any]:
+    t = runner.trajectory
+    entry: dict[str, Any] = {
+        "label": runner.label,
+        "color": runner.color,
+        "divergedAt": t.diverged_at,
+        "adaptive": figures.is_adaptive(runner),
+        "xy": _b64(t.xy),
+        "gap": _b64(figures.loss_gap(race, runner)),
+        "dist": _b64(figures.distance(race, runner)),
+        "z": _b64(figures.heights(race, runner)),
+    }
+    # Arrays a view does not show are left out: they are most of the bytes.
+    if options.show_arrows:
+        entry["grad"] = _b64(t.grad)
+    if options.show_rates and entry["adaptive"]:
+        entry["rate"] = _b64(np.maximum(t.rate, figures.CURVE_FLOOR))
+    return entry
+
+
+@functools.lru_cache(maxsize=16)
+def _image_data(image: figures.BandImage) -> dict[str, Any]:
+    return {
+        "size": int(image.bands.shape[0]),
+        "palette": list(image.palette),
+        "runs": base64.b64encode(image.runs()).decode("ascii"),
+    }
+
+
+def _image(surface: Any) -> dict[str, Any]:
+    return _image_data(figures.band_image(surface, PLAYER_IMAGE_SIZE))
+
+
+def _surface(race: Race) -> dict[str, Any]:
+    s = race.surface
+    scale = figures.color_scale(s)
+    _, _, z = figures.surface_mesh(s)
+    data: dict[str, Any] = {
+        "name": s.name,
+        "domain": [list(s.domain[0]), list(s.domain[1])],
+        "minima": [list(m) for m in s.minima],
+        "minimaZ": [float(v) for v in figures.mesh_heights(s, np.asarray(s.minima))],
+        "image": _image(s),
+        "scale": {
+            "log": scale.log,
+            "low": scale.low,
+            "high": scale.high,
+            "colors": scale.band_colors(),
+            "ticks": [[t, label] for t, label in scale.ticks()],
+            "title": scale.title,
+        },
+        "mesh": {"n": int(z.shape[0]), "z": _b64(z)},
+    }
+    # The browser redraws the map and the surface only when this changes (not for every new race).
+    data["key"] = hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=8).hexdigest()
+    return data
+
+
+def _titles(race: Race) -> dict[str, str]:
+    t = figures.titles(race)
+    return {
+        "contour": t.contour,
+        "surface": t.surface,
+        "loss": t.loss,
+        "distance": t.distance,
+        "rate": t.rate,
+        "x": t.x,
+        "y": t.y,
+        "z": t.z,
+        "step": t.step,
+        "lossAxis": t.loss_axis,
+        "distanceAxis": t.distance_axis,
+        "rateAxis": t.rate_axis,
+    }
+
+
+def payload(race: Race, options: PlayerOptions, *, clickable: bool = True) -> dict[str, Any]:
+    """Everything the browser needs to draw and play the race, as plain JSON data."""
+    if not race.runners:
+        raise ValueError("a race to play needs at least one runner")
+    steps = race.runners[0].trajectory.steps
+    data: dict[str, Any] = {
+        "steps": steps,
+        "clickable": clickable,
+        "start": [float(v) for v in race.runners[0].trajectory.xy[0]],
+        "options": {
+            "show3d": options.show_3d,
+            "arrows": options.show_arrows,
+            "rates": options.show_rates,
+            "trail": options.trail,
+            "speed": int(options.speed),
+            "height": int(options.height),
+        },
+        "titles": _titles(race),
+        "surface": _surface(race),
+        "style": {
+            "trail": figures.TRAIL_WIDTH,
+            "head": figures.HEAD_SIZE,
+            "start": figures.START_SIZE,
+            "end": figures.END_SIZE,
+            "minimum": figures.MINIMUM_SIZE,
+            "camera": list(figures.CAMERA),
+            "note": figures.DIVERGED_NOTE,
+            "floor": figures.CURVE_FLOOR,
+        },
+        "runners": [_runner(race, r, options) for r in race.runners],
+    }
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    data["rev"] = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    return data
+
+
+def _check(options: PlayerOptions) -> None:
+    if options.trail is not None and options.trail < 1:
+        raise ValueError(f"trail must be None or at least 1 step, got {options.trail}")
+    if not 1 <= options.speed <= 10_000:
+        raise ValueError(f"speed must be between 1 and 10000 steps per second, got {options.speed}")
+    if not 200 <= options.height <= 3000:
+        raise ValueError(f"height must be between 200 and 3000 pixels, got {options.height}")
+
+
+@functools.cache
+def _component() -> Callable[..., Any]:
+    import streamlit as st
+
+    return st.components.v2.component(
+        COMPONENT_NAME,
+        html=(ASSETS / "player.html").read_text(encoding="utf-8"),
+        css=(ASSETS / "player.css").read_text(encoding="utf-8"),
+        js=(ASSETS / "player.js").read_text(encoding="utf-8"),
+    )
+
+
+def clicked_point(value: Any) -> tuple[float, float] | None:
+    """The start point a click sent, or None: the browser's message is checked, never trusted."""
+    if not isinstance(value, Mapping):
+        return None
+    x, y = value.get("x"), value.get("y")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (x, y)):
+        return None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return None
+    return float(x), float(y)
+
+
+def race_player(
+    race: Race,
+    options: PlayerOptions,
+    *,
+    key: str,
+    on_start: Callable[[tuple[float, float]], None] | None = None,
+) -> None:
+    """Draws the race: contour (filled, log colours when surface.log_color, minima marked) with
+    every runner's trail and moving head, the 3-D surface with the same, loss vs step and distance to
+    the nearest minimum vs step (log y axes) with a marker at the current step, play/pause, step
+    back/forward, a scrub slider over steps and the playback speed. Clicking the contour calls
+    on_start((x, y)) before the script reruns -- before and after an animation has played."""
+    import streamlit as st
+
+    _check(options)
+    data = payload(race, options, clickable=on_start is not None)
+
+    def started() -> None:
+        state = st.session_state.get(key)
+        value = state.get("start") if isinstance(state, Mapping) else getattr(state, "start", None)
+        point = clicked_point(value)
+        if point is not None and on_start is not None:
+            on_start(point)
+
+    _component()(data=data, key=key, on_start_change=started, width="stretch")
+
+
+__all__ = ["PlayerOptions", "clicked_point", "payload", "race_player"]

@@ -1,0 +1,765 @@
+"""The app's parts as functions: each draws one piece of the page and returns what the user chose.
+
+State lives in `st.session_state[SETTINGS]`, the current valid `AppSettings`. Every widget's key
+starts with "w."; a widget is seeded from the settings when it first appears, and the sidebar reads
+all of them back into new settings on every run. Whatever replaces the settings wholesale (a preset,
+the surface picker, adding or removing a competitor) goes through `load`, which drops the widgets'
+state so that they are seeded afresh. A typed value that is not allowed leaves its setting at the
+last valid value and shows a message; the text stays in the box so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+import surfaces
+from optviz import presets
+from optviz.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS, library_formula
+from optviz.race import MAX_COMPETITORS, PALETTE, Competitor, Race, RaceConfig, run_race
+from optviz.settings_url import (
+    BATCH,
+    HYPER_RANGES,
+    N_EXAMPLES,
+    SEED,
+    SPREAD,
+    SURFACE_OPTION_RANGES,
+    AppSettings,
+    Real,
+    View,
+    Whole,
+    default_competitor,
+    from_query,
+    start_ranges,
+    to_query,
+)
+
+SETTINGS = "settings"
+URL_WARNINGS = "url_warnings"
+PREFIX = "w."
+
+# Symbols as the lecture writes them.
+SYMBOLS = {"lr": "η", "gamma": "γ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "weight_decay": "λ"}
+NAMES = {
+    "lr": "learning rate",
+    "gamma": "momentum / decay",
+    "beta1": "first-moment decay",
+    "beta2": "second-moment decay",
+    "eps": "epsilon",
+    "weight_decay": "weight decay",
+}
+
+
+def _decades(low: int, high: int, mantissas: Sequence[float] = (1, 2, 5)) -> tuple[float, ...]:
+    return tuple(
+        float(f"{m}e{k}") for k in range(low, high + 1) for m in mantissas if m * 10.0**k <= 10**high
+    )
+
+
+# Slider positions. Where the useful range spans decades the grid is logarithmic (eta, eps); the
+# decay rates get fine steps near 1, where their effect changes fastest (1 - beta2 = 1e-3 vs 1e-4).
+_NEAR_ONE = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999)
+GRIDS: dict[str, tuple[float, ...]] = {
+    "lr": _decades(-5, 1),
+    "gamma": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99, 0.995, 0.999),
+    "beta1": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99, 0.995, 0.999),
+    "beta2": (*_NEAR_ONE, 0.9995, 0.9999, 0.99995, 0.99999, 0.999999),
+    "eps": (0.0, *_decades(-12, -1, (1,))),
+    "weight_decay": (0.0, *_decades(-4, 0, (1, 3))),
+    "slope": _decades(-1, 1),
+    "wall": (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 50.0, 65.0, 100.0, 200.0),
+    "kappa": (1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 200.0, 500.0, 1000.0),
+}
+TOLERANCES = _decades(-10, 0, (1,))
+OPTION_LABELS = {
+    "slope": "Floor slope s",
+    "wall": "Wall steepness c",
+    "kappa": "Condition number κ",
+    "theta": "Rotation θ (degrees)",
+}
+TRAILS = (0, 5, 10, 20, 50, 100, 200)
+
+
+# --------------------------------------------------------------------------------------------- state
+
+
+def init_state(query: Mapping[str, Sequence[str]]) -> None:
+    """Reads the URL once per session; later changes flow from the widgets to the URL."""
+    if SETTINGS in st.session_state:
+        return
+    # A missing or malformed key takes the value the app opens with.
+    settings, warnings = from_query(query, presets.DEFAULT.settings)
+    st.session_state[SETTINGS] = settings
+    st.session_state[URL_WARNINGS] = warnings
+
+
+def current() -> AppSettings:
+    settings = st.session_state[SETTINGS]
+    if type(settings) is not AppSettings or any(type(c) is not Competitor for c in settings.competitors):
+        # Streamlit re-imports the app's modules when a source file changes; settings made by the old
+        # classes would not pickle into the race cache. Their plain-data form rebuilds them.
+        settings = from_query(to_query(settings), presets.DEFAULT.settings)[0]
+        st.session_state[SETTINGS] = settings
+    return settings
+
+
+def load(settings: AppSettings) -> None:
+    """Makes `settings` current and lets every widget show it."""
+    st.session_state[SETTINGS] = settings
+    for key in [k for k in st.session_state if str(k).startswith(PREFIX)]:
+        del st.session_state[key]
+
+
+def seed(key: str, value: Any) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def query_lists() -> dict[str, list[str]]:
+    """The query parameters with repeated keys kept (st.query_params[k] shows only the last)."""
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def sync_url(settings: AppSettings) -> None:
+    """Keeps the address bar's query string equal to the settings, so the link is always shareable."""
+    query = to_query(settings)
+    if query_lists() != {k: [v] for k, v in query.items()}:
+        st.query_params.from_dict(query)
+
+
+# ----------------------------------------------------------------------------------- small widgets
+
+
+def fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def number(
+    label: str,
+    key: str,
+    current_value: float,
+    check: Real | Whole,
+    problems: list[str],
+    *,
+    help: str | None = None,
+    step: float | None = None,
+    format: str = "%g",
+    disabled: bool = False,
+    label_visibility: Literal["visible", "collapsed"] = "visible",
+) -> Any:
+    """A typed number; a value outside `check`'s range is reported and the current one kept."""
+    seed(key, current_value)
+    value = st.number_input(
+        label,
+        key=key,
+        step=step,
+        format=format,
+        help=help,
+        disabled=disabled,
+        label_visibility=label_visibility,
+    )
+    problem = "no value" if value is None else check.problem(value)
+    if problem:
+        message = f"{label}: {problem}; the race still uses {fmt(current_value)}."
+        st.error(message, icon=":material/error:")
+        problems.append(message)
+        return current_value
+    return value
+
+
+def grid_slider(
+    label: str,
+    key: str,
+    value: float,
+    grid: Sequence[float],
+    *,
+    help: str | None = None,
+    format_func: Callable[[float], str] = fmt,
+    **kwargs: Any,
+) -> float:
+    """A slider over chosen positions (the current value is always one of them, so it shows exactly)."""
+    seed(key, value)
+    options = sorted({*grid, float(st.session_state[key])})
+    return st.select_slider(label, options, key=key, format_func=format_func, help=help, **kwargs)
+
+
+def _copy(source: str, target: str) -> None:
+    st.session_state[target] = st.session_state[source]
+
+
+def hyper_input(label: str, key: str, value: float, name: str, problems: list[str]) -> float:
+    """A hyperparameter: a slider for moving by orders of magnitude and a box for its exact value."""
+    box = key
+    slider = key + ".slider"
+    seed(box, value)
+    typed = st.session_state[box]
+    valid = typed is not None and HYPER_RANGES[name].problem(typed) is None
+    # The slider follows the box while the box holds a valid value.
+    st.session_state[slider] = float(typed) if valid else value
+    help = "The slider moves in large steps; type the exact value in the box below it."
+    grid_slider(label, slider, value, GRIDS[name], help=help, on_change=_copy, args=(slider, box))
+    step = 10.0 ** math.floor(math.log10(value)) if name in ("lr", "eps") and value > 0 else 0.001
+    # The box sits right under its slider, so it goes without a label of its own.
+    return number(label, box, value, HYPER_RANGES[name], problems, step=step, label_visibility="collapsed")
+
+
+# ------------------------------------------------------------------------------------------ sidebar
+
+
+def sidebar(settings: AppSettings, problems: list[str]) -> AppSettings:
+    """Every setting's widget; returns the settings they now show."""
+    # The preset picker sits on top but is drawn last: it shows whether the settings the other
+    # widgets now hold are still a preset's.
+    top = st.container()
+    surface, options = surface_section(settings)
+    start = start_section(settings, problems)
+    steps, eps_placement = race_section(settings)
+    st.divider()
+    shared, shared_lr, competitors = competitor_section(settings, problems)
+    st.divider()
+    n_examples, spread, seed_value = stochastic_section(settings, problems)
+    view, tol = display_section(settings)
+    chosen = replace(
+        settings,
+        surface=surface,
+        surface_options=options,
+        start=start,
+        steps=steps,
+        eps_placement=eps_placement,
+        shared=shared,
+        shared_lr=shared_lr,
+        competitors=competitors,
+        n_examples=n_examples,
+        spread=spread,
+        seed=seed_value,
+        view=view,
+        tol=tol,
+    )
+    with top:
+        preset_picker(chosen)
+        st.divider()
+    return chosen
+
+
+def _apply_preset() -> None:
+    name = st.session_state[PREFIX + "preset"]
+    if name is None:
+        return
+    settings = current()
+    # A preset sets the race; how it is shown stays as the user chose.
+    load(replace(presets.PRESETS[name].settings, view=settings.view, tol=settings.tol))
+
+
+def preset_picker(settings: AppSettings) -> None:
+    st.header("Presets", anchor=False)
+    key = PREFIX + "preset"
+    # The picker shows a preset only while the settings are still that preset's.
+    st.session_state[key] = presets.matching(settings)
+    st.selectbox(
+        "Load a ready-made race",
+        list(presets.PRESETS),
+        key=key,
+        index=None,
+        format_func=lambda name: presets.PRESETS[name].title,
+        placeholder="Choose a preset...",
+        on_change=_apply_preset,
+        help="The lecture's three comparison slides and a few more. Each sets the surface, start, steps "
+        "and every competitor's hyperparameters.",
+    )
+
+
+def _surface_changed() -> None:
+    load(current().with_surface(st.session_state[PREFIX + "surface"]))
+
+
+_GROUP_TITLES = {"lecture": "Lecture", "standard": "Test function", "data": "Data fit"}
+
+
+def surface_names() -> list[str]:
+    """Surfaces grouped: the lecture's first, then the standard test functions, then data fits."""
+    order = list(_GROUP_TITLES)
+    return sorted(surfaces.SURFACES, key=lambda n: order.index(surfaces.SURFACES[n].group))
+
+
+def surface_section(settings: AppSettings) -> tuple[str, tuple[tuple[str, float], ...]]:
+    st.header("Surface", anchor=False)
+    key = PREFIX + "surface"
+    seed(key, settings.surface)
+
+    def title(name: str) -> str:
+        s = surfaces.SURFACES[name]
+        return f"{_GROUP_TITLES.get(s.group, s.group)} · {s.title}"
+
+    name = st.selectbox(
+        "Loss surface", surface_names(), key=key, format_func=title, on_change=_surface_changed
+    )
+    options = []
+    for option, value in settings.surface_options:
+        label = OPTION_LABELS.get(option, option)
+        if option in GRIDS:
+            value = grid_slider(label, f"{PREFIX}surface.{option}", value, GRIDS[option])
+        else:
+            r = SURFACE_OPTION_RANGES[option]
+            seed(f"{PREFIX}surface.{option}", value)
+            value = st.slider(label, r.low, r.high, key=f"{PREFIX}surface.{option}", step=5.0, format="%.0f°")
+        options.append((option, float(value)))
+    return name, tuple(options)
+
+
+def _default_start() -> None:
+    settings = current()
+    set_start(surfaces.SURFACES[settings.surface].start)
+
+
+def set_start(xy: tuple[float, float]) -> None:
+    """The start point from a click on the contour (or the reset button); runs before the rerun."""
+    settings = current()
+    rx, ry = start_ranges(settings.surface)
+    x = min(max(round(float(xy[0]), 3), rx.low), rx.high)
+    y = min(max(round(float(xy[1]), 3), ry.low), ry.high)
+    st.session_state[SETTINGS] = replace(settings, start=(x, y))
+    st.session_state[PREFIX + "x0"] = x
+    st.session_state[PREFIX + "y0"] = y
+
+
+def start_section(settings: AppSettings, problems: list[str]) -> tuple[float, float]:
+    st.subheader("Start point", anchor=False)
+    rx, ry = start_ranges(settings.surface)
+    left, right = st.columns(2)
+    with left:
+        x = number(
+            "x₀", PREFIX + "x0", settings.start[0], rx, problems, step=0.1, help=f"Allowed: {rx.describe()}"
+        )
+    with right:
+        y = number(
+            "y₀", PREFIX + "y0", settings.start[1], ry, problems, step=0.1, help=f"Allowed: {ry.describe()}"
+        )
+    st.caption("Or click anywhere on the contour map, also after playing.")
+    st.button(
+        "Surface's default start",
+        key=PREFIX + "default_start",
+        on_click=_default_start,
+        icon=":material/restart_alt:",
+    )
+    return float(x), float(y)
+
+
+def race_section(settings: AppSettings) -> tuple[int, str]:
+    st.subheader("Race", anchor=False)
+    key = PREFIX + "steps"
+    seed(key, settings.steps)
+    steps = st.slider(
+        "Steps (updates per optimizer)", 1, 2000, key=key, help="Every optimizer makes this many updates."
+    )
+    key = PREFIX + "eps_at"
+    seed(key, settings.eps_placement)
+    eps_placement = st.radio(
+        "Where ε goes",
+        ("inside", "outside"),
+        key=key,
+        horizontal=True,
+        format_func=lambda v: "inside the root (lecture)" if v == "inside" else "outside (PyTorch)",
+        help="Lecture: η / √(G + ε). PyTorch and TensorFlow: η / (√G + ε). Matters when G is tiny.",
+    )
+    return int(steps), eps_placement
+
+
+# -------------------------------------------------------------------------------------- competitors
+
+
+def _remove(index: int) -> None:
+    settings = current()
+    competitors = settings.competitors[:index] + settings.competitors[index + 1 :]
+    load(replace(settings, competitors=competitors))
+
+
+def _add() -> None:
+    settings = current()
+    name = st.session_state[PREFIX + "add"]
+    if len(settings.competitors) < MAX_COMPETITORS:
+        load(replace(settings, competitors=(*settings.competitors, default_competitor(name))))
+
+
+def _lecture_seven() -> None:
+    load(replace(current(), competitors=tuple(default_competitor(n) for n in LECTURE_OPTIMIZERS)))
+
+
+def competitor_section(
+    settings: AppSettings, problems: list[str]
+) -> tuple[bool, float, tuple[Competitor, ...]]:
+    st.header("Competitors", anchor=False)
+    key = PREFIX + "shared"
+    seed(key, settings.shared)
+    shared = st.toggle(
+        "One η for all (shared settings)",
+        key=key,
+        help="Every competitor uses the same learning rate; their own values come back when this is off.",
+    )
+    shared_lr = settings.shared_lr
+    if shared:
+        shared_lr = hyper_input("Shared η (learning rate)", PREFIX + "lr", settings.shared_lr, "lr", problems)
+    _competitor_css(len(settings.competitors))
+    competitors = tuple(
+        competitor_controls(i, c, shared, problems) for i, c in enumerate(settings.competitors)
+    )
+    _add_controls(len(competitors))
+    return shared, shared_lr, competitors
+
+
+def _competitor_css(count: int) -> None:
+    """Each competitor's box carries its colour, the same as its path and its row in the results."""
+    # Streamlit gives a keyed container the class st-key-<key>, with "." written as "-".
+    rules = "".join(
+        f".st-key-w-box{i} summary {{ border-left: 8px solid {PALETTE[i % len(PALETTE)]}; }}"
+        for i in range(count)
+    )
+    st.html(f"<style>{rules}</style>")
+
+
+def competitor_controls(index: int, competitor: Competitor, shared: bool, problems: list[str]) -> Competitor:
+    opt = OPTIMIZERS[competitor.optimizer]
+    base = f"{PREFIX}c{index + 1}."
+    with st.expander(f"{index + 1}. {opt.title}", key=f"{PREFIX}box{index}"):
+        values = {}
+        for name in opt.uses:
+            label = f"{SYMBOLS[name]} ({NAMES[name]})"
+            if name == "lr" and shared:
+                st.caption("η: the shared value above")
+                values[name] = competitor.lr
+                continue
+            values[name] = hyper_input(label, base + name, getattr(competitor, name), name, problems)
+        batch = batch_controls(base, competitor, problems)
+        st.button("Remove", key=base + "remove", on_click=_remove, args=(index,), icon=":material/delete:")
+    return replace(competitor, batch_size=batch, **values)
+
+
+_BATCH_MODES = {"full": "Full", "one": "1", "mini": "B"}
+
+
+def batch_controls(base: str, competitor: Competitor, problems: list[str]) -> int | str:
+    size = competitor.batch_size
+    mode = "full" if size == "full" else "one" if size == 1 else "mini"
+    key = base + "batch"
+    seed(key, mode)
+    mode = st.segmented_control(
+        "Examples per update: full batch, 1 (SGD) or B",
+        list(_BATCH_MODES),
+        key=key,
+        format_func=_BATCH_MODES.get,
+        required=True,
+        help="Full batch: the exact gradient. One example: SGD. B examples: mini-batch. The examples "
+        "themselves (how many, their spread, the seed) are under 'Stochastic mode' below.",
+    )
+    if mode == "full":
+        return "full"
+    if mode == "one":
+        return 1
+    b = number(
+        "B", base + "B", size if isinstance(size, int) and size > 1 else 10, BATCH.sizes, problems, step=1
+    )
+    return int(b)
+
+
+def _add_controls(count: int) -> None:
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    with left:
+        seed(PREFIX + "add", "adam")
+        st.selectbox(
+            "Add a competitor",
+            list(OPTIMIZERS),
+            key=PREFIX + "add",
+            format_func=lambda n: OPTIMIZERS[n].title,
+            help="The same optimizer can run twice with different settings.",
+        )
+    with right:
+        st.button(
+            "Add",
+            key=PREFIX + "add_button",
+            on_click=_add,
+            disabled=count >= MAX_COMPETITORS,
+            icon=":material/add:",
+            help=f"At most {MAX_COMPETITORS} competitors.",
+        )
+    st.button(
+        "Reset to the lecture's seven",
+        key=PREFIX + "lecture_seven",
+        on_click=_lecture_seven,
+        icon=":material/restart_alt:",
+    )
+
+
+# -------------------------------------------------------------------------------- stochastic, view
+
+
+def stochastic_section(settings: AppSettings, problems: list[str]) -> tuple[int, float, int]:
+    data = surfaces.SURFACES[settings.surface].data
+    with st.expander("Stochastic mode: the training examples", icon=":material/scatter_plot:"):
+        st.caption(
+            "Each surface is the mean of N examples' losses. SGD and mini-batch GD see one example "
+            "or a batch of B per update, so their gradient is noisy; the full batch sees the exact one."
+        )
+        if data is not None:
+            st.caption(f"This surface fits its own data set of {len(data[0])} examples.")
+        n = number(
+            "Number of examples N",
+            PREFIX + "n",
+            settings.n_examples,
+            N_EXAMPLES,
+            problems,
+            step=10,
+            format="%d",
+            disabled=data is not None,
+        )
+        spread = number(
+            "Spread of the examples",
+            PREFIX + "spread",
+            settings.spread,
+            SPREAD,
+            problems,
+            step=0.5,
+            disabled=data is not None,
+            help="How much one example's gradient differs from the mean: the noise SGD sees.",
+        )
+        seed_value = number(
+            "Random seed",
+            PREFIX + "seed",
+            settings.seed,
+            SEED,
+            problems,
+            step=1,
+            format="%d",
+            help="Which examples and which batch order: the same seed gives the same race.",
+        )
+    return int(n), float(spread), int(seed_value)
+
+
+def display_section(settings: AppSettings) -> tuple[View, float]:
+    v = settings.view
+    with st.expander("Display and teaching overlays", expanded=True, icon=":material/visibility:"):
+        toggles = {}
+        for name, label, help in (
+            ("show_3d", "3-D view", "The surface in 3-D beside the contour map."),
+            ("show_arrows", "Gradient and update arrows", "At the current step, for every optimizer."),
+            (
+                "show_rates",
+                "Effective learning rates",
+                "η / √(G + ε) per coordinate for the adaptive methods.",
+            ),
+            ("show_formulas", "Update formulas", "Each optimizer's rule in the lecture's notation."),
+        ):
+            seed(PREFIX + name, getattr(v, name))
+            toggles[name] = st.toggle(label, key=PREFIX + name, help=help)
+        trail = grid_slider(
+            "Trail (steps behind each head)",
+            PREFIX + "trail",
+            v.trail,
+            TRAILS,
+            format_func=lambda n: "whole path" if n == 0 else f"{n:g}",
+            help="How much of each path stays drawn behind its moving head.",
+        )
+        seed(PREFIX + "speed", v.speed)
+        speed = st.slider(
+            "Playback speed (steps per second)",
+            1,
+            120,
+            key=PREFIX + "speed",
+            help="The speed the player starts at (kept in the link); its Speed menu changes it as you watch.",
+        )
+        tol = grid_slider(
+            "Results: tolerance for 'Steps to tol'",
+            PREFIX + "tol",
+            settings.tol,
+            TOLERANCES,
+            help="The results table gives the first step whose loss is within this of the minimum.",
+        )
+    return View(**toggles, trail=int(trail), speed=int(speed)), float(tol)
+
+
+def share_section(settings: AppSettings) -> None:
+    st.subheader("Share this race", anchor=False)
+    st.caption("The address bar always holds every setting: copy it, or this link, to share the race.")
+    base = st.context.url or ""
+    st.code(f"{base}?{urlencode(to_query(settings))}", language=None, wrap_lines=False)
+
+
+# -------------------------------------------------------------------------------------- main area
+
+
+def how_to() -> None:
+    # A popover opens over the page, so the help never pushes the race down.
+    with st.popover("How to use", icon=":material/help:", width="stretch"):
+        st.markdown(
+            "- **Pick a preset** (sidebar) for one of the lecture's comparisons, or a **surface** and "
+            "**competitors** of your own.\n"
+            "- **Play** the race and watch every optimizer step at once; pause, scrub, step back.\n"
+            "- **Click the contour map** to start everyone from that point (typing x₀, y₀ works too).\n"
+            "- Open a competitor in the sidebar to change **its** hyperparameters: the slider moves by "
+            "orders of magnitude, the box below it takes the exact value. Add the same optimizer twice "
+            "to compare two settings.\n"
+            "- **One η for all** gives every competitor the same learning rate.\n"
+            "- The **results** table says who got closest, how fast, and who diverged.\n"
+            "- The address bar holds the whole race: copy it to share exactly what you see."
+        )
+
+
+def show_url_warnings() -> None:
+    warnings = st.session_state.get(URL_WARNINGS, ())
+    if not warnings:
+        return
+    lines = "\n".join(f"- {w}" for w in warnings)
+    st.warning(f"Some settings in the link were not valid and were replaced by defaults:\n{lines}")
+    st.button("Dismiss", key="dismiss_url_warnings", on_click=st.session_state.pop, args=(URL_WARNINGS, None))
+
+
+def page_css() -> None:
+    """Less empty margin above and beside the race, so it fits a 1366 x 768 laptop screen."""
+    st.html(
+        "<style>[data-testid='stMainBlockContainer'] { padding: 2.5rem 2rem 2rem 2rem; max-width: 100%; }"
+        "[data-testid='stMainBlockContainer'] h1 { font-size: 2.2rem; padding: 0.5rem 0 0 0; }</style>"
+    )
+
+
+def header(settings: AppSettings) -> None:
+    """The page title, the surface with its formula, and help, in one row above the race."""
+    s = surfaces.SURFACES[settings.surface]
+    title, surface, help = st.columns([3, 5, 2], vertical_alignment="center")
+    with title:
+        st.title("Optimizer race", anchor=False)
+        st.caption("Gradient-descent methods side by side on 2-D loss surfaces")
+    with surface:
+        st.subheader(s.title, anchor=False)
+        st.latex(s.latex)
+    with help:
+        how_to()
+
+
+def about(settings: AppSettings) -> None:
+    """What to look for (while a preset is loaded) and what the surface is."""
+    name = presets.matching(settings)
+    if name is not None:
+        st.info(f"**What to watch.** {presets.PRESETS[name].watch}", icon=":material/visibility:")
+    st.markdown(f"**About this surface.** {surfaces.SURFACES[settings.surface].description}")
+
+
+@st.cache_data(max_entries=32, show_spinner="Running the race...")
+def compute_race(config: RaceConfig) -> Race:
+    """Cached on every input (the whole config), so reruns that change only the view are instant."""
+    return run_race(config)
+
+
+def _steps_text(steps: int | None) -> str:
+    return "not reached" if steps is None else str(steps)
+
+
+def results_frame(race: Race, tol: float) -> pd.DataFrame:
+    """One row per competitor: where it ended and how it got there."""
+    rows = []
+    for runner in race.runners:
+        t = runner.trajectory
+        last = len(t.path) - 1
+        rows.append(
+            {
+                "Optimizer": runner.label,
+                "Final loss": float(t.loss[last]),
+                "Steps to tol": _steps_text(t.steps_to(tol)),
+                "Diverged": "no" if t.diverged_at is None else f"at step {t.diverged_at}",
+                "Distance to min": float(race.surface.distance_to_minimum(t.xy[last])),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def tint(color: str, amount: float = 0.35) -> str:
+    """The colour mixed with white: a cell background any text stays readable on."""
+    rgb = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(255 - (255 - c) * amount):02x}" for c in rgb)
+
+
+def results_table(race: Race, tol: float) -> None:
+    frame = results_frame(race, tol)
+    # Each row carries its runner's colour, as in the race view and the competitor boxes.
+    backgrounds = [f"background-color: {tint(r.color)}; font-weight: 600" for r in race.runners]
+    styled = frame.style.apply(lambda _: backgrounds, subset=["Optimizer"]).format(
+        {"Final loss": "{:.4g}", "Distance to min": "{:.3g}"}
+    )
+    st.dataframe(
+        styled,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Final loss": st.column_config.Column(
+                help="f(w) at the last step (the last good one if diverged)"
+            ),
+            "Steps to tol": st.column_config.Column(
+                help=f"The first step whose loss is within {tol:g} of the minimum's (tolerance: sidebar)"
+            ),
+            "Diverged": st.column_config.Column(help="The update at which the iterate blew up, if it did"),
+            "Distance to min": st.column_config.Column(
+                help="From the last point to the nearest global minimum"
+            ),
+        },
+    )
+
+
+def divergence_notes(race: Race) -> None:
+    for runner in race.runners:
+        d = runner.trajectory.diverged_at
+        if d is not None:
+            lr = runner.trajectory.settings.lr
+            st.warning(
+                f"**{runner.label}** diverged at step {d}: its path stops there (marked ✕) while the others "
+                f"keep running. η = {lr:g} is too large for this surface; try a smaller one.",
+                icon=":material/warning:",
+            )
+
+
+def batch_notes(race: Race, settings: AppSettings) -> None:
+    """A batch of B > N examples is every example: say so where it happens."""
+    n = settings.example_count()
+    for runner, chosen in zip(race.runners, settings.competitors, strict=True):
+        if isinstance(chosen.batch_size, int) and chosen.batch_size > n:
+            st.caption(
+                f"{runner.label}: a batch of B = {chosen.batch_size} is more than the {n} examples, so every "
+                "update uses all of them (the exact gradient)."
+            )
+
+
+def formula_latex(optimizer: str, eps_placement: str) -> str:
+    formula = OPTIMIZERS[optimizer].formula
+    return formula if eps_placement == "inside" else library_formula(formula)
+
+
+def formulas(settings: AppSettings, per_row: int = 4) -> None:
+    st.subheader("Update rules", anchor=False)
+    where = (
+        "inside the root, as in the lecture"
+        if settings.eps_placement == "inside"
+        else "outside the root, as PyTorch writes it"
+    )
+    st.caption(f"g is the gradient (of the batch in use); ε {where}.")
+    names = list(dict.fromkeys(c.optimizer for c in settings.competitors))
+    for row in range(0, len(names), per_row):
+        for column, name in zip(st.columns(per_row), names[row : row + per_row], strict=False):
+            with column:
+                st.markdown(f"**{OPTIMIZERS[name].title}**")
+                st.latex(_aligned(formula_latex(name, settings.eps_placement)))
+
+
+def _aligned(formula: str) -> str:
+    # The registry writes multi-line rules with \\; a \begin{gathered} block keeps KaTeX from
+    # running them together.
+    return rf"\begin{{gathered}}{formula}\end{{gathered}}" if r"\\" in formula else formula
+
+
+def problems_note(problems: list[str]) -> None:
+    if problems:
+        st.error(
+            "Some typed values are not allowed (see the sidebar); the race uses the last valid ones.",
+            icon=":material/error:",
+        )

@@ -1,0 +1,184 @@
+"""Running the app in a real browser: a `streamlit run` server on 127.0.0.1 and Debian's Chromium.
+
+Shared by the browser tests and `benchmarks/bench_app.py`. The player lives in a shadow root:
+Playwright's CSS locators reach into it, page scripts go through `PLAYER_JS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PLAYER = '[data-testid="optviz-player"]'
+# The player's root element, found through the component's shadow root.
+PLAYER_JS = """() => {
+  for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
+    const root = host.shadowRoot && host.shadowRoot.querySelector('[data-testid="optviz-player"]');
+    if (root) return root;
+  }
+  return document.querySelector('[data-testid="optviz-player"]');
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    log_file: Any
+
+    def log(self) -> str:
+        """Everything the server has printed so far."""
+        self.log_file.flush()
+        self.log_file.seek(0)
+        return self.log_file.read()
+
+
+@contextlib.contextmanager
+def streamlit_server(
+    app: str = "app.py", port: int | None = None, timeout: float = 120.0
+) -> Iterator[Server]:
+    """`streamlit run app` from the repository root; yields the server (its URL and its log) and stops
+    it afterwards."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        app,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+    ]
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()
+        )
+        server = Server(url, log)
+        try:
+            deadline = time.monotonic() + timeout
+            while not _healthy(url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start on {url}:\n{server.log()[-4000:]}")
+                time.sleep(0.2)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def launch(playwright: Any) -> Any:
+    """Debian's Chromium, headless; the project never downloads a browser of its own."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists()
+
+
+def wait_for_race(page: Any, previous: str | None = None, timeout: float = 300_000) -> str:
+    """Waits until the player has drawn a race other than `previous`; returns its revision.
+
+    The first race of a fresh checkout can take a minute (the engine's kernels compile once); an
+    exception shown by the app ends the wait at once.
+    """
+    page.wait_for_function(
+        f"""(previous) => {{
+          if (document.querySelector('[data-testid="stException"]')) return true;
+          const root = ({PLAYER_JS})();
+          return root && root.dataset.revision && root.dataset.revision !== previous;
+        }}""",
+        arg=previous,
+        timeout=timeout,
+        polling="raf",
+    )
+    errors = page.locator('[data-testid="stException"]')
+    if errors.count():
+        raise AssertionError(f"the app shows an exception:\n{errors.first.inner_text()}")
+    return state(page)["revision"]
+
+
+def wait_for_step(page: Any, at_least: int, timeout: float = 30_000) -> None:
+    page.wait_for_function(
+        f"(n) => {{ const r = ({PLAYER_JS})(); return r && Number(r.dataset.step) >= n; }}",
+        arg=at_least,
+        timeout=timeout,
+    )
+
+
+def state(page: Any) -> dict[str, Any]:
+    """The player's hooks: step, steps, playing, revision, frames, heads/first/last points, plot box."""
+    data = page.evaluate(f"() => {{ const r = ({PLAYER_JS})(); return r ? {{...r.dataset}} : null; }}")
+    if data is None:
+        raise AssertionError("no race player on the page")
+    for name in ("heads", "first", "last", "plot", "pending"):
+        if name in data:
+            data[name] = json.loads(data[name])
+    for name in ("step", "steps", "frames"):
+        if name in data:
+            data[name] = int(data[name])
+    return data
+
+
+def slider_input(page: Any, label: str) -> Any:
+    """The hidden range input of the Streamlit slider whose label starts with `label`."""
+    box = page.locator('div[data-testid="stSlider"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)
+    )
+    return box.first.locator('input[type="range"]')
+
+
+def click_map(page: Any, fx: float, fy: float) -> tuple[float, float]:
+    """Clicks the contour map at fractions (fx from the left, fy from the top) of its plot area;
+    returns the point in surface coordinates."""
+    box = state(page)["plot"]
+    canvas = page.locator('[data-testid="optviz-contour"]')
+    canvas.click(position={"x": box["left"] + fx * box["width"], "y": box["top"] + fy * box["height"]})
+    (x0, x1), (y0, y1) = box["domain"]
+    return x0 + fx * (x1 - x0), y1 - fy * (y1 - y0)

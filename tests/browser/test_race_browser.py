@@ -1,0 +1,157 @@
+"""The app in a real browser: it renders, plays with the contour on screen, takes clicks on the map
+before and after playing, follows a slider and reproduces a race from a shared link."""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.browser.harness import click_map, slider_input, state, wait_for_race, wait_for_step
+
+pytestmark = pytest.mark.browser
+
+RACE = "surface=beale&steps=300"  # the lecture's seven optimizers (the app's default competitors)
+
+
+def _open(page: Any, url: str) -> dict[str, Any]:
+    page.goto(url)
+    wait_for_race(page)
+    return state(page)
+
+
+def _close(a: list[list[float]], b: list[list[float]], tol: float) -> bool:
+    return bool(np.allclose(np.asarray(a), np.asarray(b), atol=tol, rtol=0))
+
+
+def _map_pixels(page: Any) -> np.ndarray:
+    """What the contour view shows inside its plot area, as RGB pixels read from the screen."""
+    pil = pytest.importorskip("PIL.Image")
+    box = state(page)["plot"]
+    shot = page.locator('[data-testid="optviz-contour"]').screenshot()
+    image = np.asarray(pil.open(io.BytesIO(shot)).convert("RGB"), dtype=np.int16)
+    scale = image.shape[1] / page.locator('[data-testid="optviz-contour"]').bounding_box()["width"]
+    top, left = (round(box[k] * scale) + 2 for k in ("top", "left"))
+    bottom = round((box["top"] + box["height"]) * scale) - 2
+    right = round((box["left"] + box["width"]) * scale) - 2
+    return image[top:bottom, left:right]
+
+
+def _assert_contour_drawn(pixels: np.ndarray) -> None:
+    # The map is coloured bands with contour lines: hardly any white, many distinct colours.
+    white = (pixels > 245).all(axis=2).mean()
+    assert white < 0.1, f"{white:.0%} of the map is white"
+    colours = np.unique(pixels.reshape(-1, 3) // 8, axis=0)
+    assert len(colours) > 15
+
+
+def _domain_span(info: dict[str, Any]) -> float:
+    (x0, x1), (y0, y1) = info["plot"]["domain"]
+    return max(x1 - x0, y1 - y0)
+
+
+def test_page_renders_without_an_exception(page, app_url):
+    info = _open(page, f"{app_url}/?{RACE}")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Traceback" not in page.locator("body").inner_text()
+    assert info["steps"] == 300
+    assert len(info["first"]) == 7
+    for testid in ("optviz-contour", "optviz-surface3d", "optviz-loss", "optviz-distance", "optviz-play"):
+        assert page.locator(f'[data-testid="{testid}"]').is_visible(), testid
+    assert page.locator('[data-testid="optviz-step"]').inner_text() == "Step 300 / 300"
+    _assert_contour_drawn(_map_pixels(page))
+
+
+def test_play_moves_the_heads_while_the_contour_stays_drawn(page, app_url):
+    _open(page, f"{app_url}/?{RACE}")
+    page.locator('[data-testid="optviz-first"]').click()
+    start = state(page)
+    assert start["step"] == 0
+    page.locator('[data-testid="optviz-play"]').click()
+    wait_for_step(page, 40)
+    during = state(page)
+    pixels = _map_pixels(page)  # taken while it plays
+    assert during["playing"] == "true"
+    assert during["step"] > 0
+    moved = [math.dist(a, b) > 1e-9 for a, b in zip(start["heads"], during["heads"], strict=True)]
+    assert sum(moved) >= 3, f"heads that moved: {moved}"
+    _assert_contour_drawn(pixels)
+    assert page.locator('[data-testid="optviz-step"]').inner_text().startswith("Step ")
+    page.locator('[data-testid="optviz-play"]').click()
+    paused = state(page)
+    assert paused["playing"] == "false"
+    page.wait_for_timeout(400)
+    assert state(page)["step"] == paused["step"]
+
+
+def test_clicking_the_map_sets_the_start_before_and_after_playing(page, app_url):
+    info = _open(page, f"{app_url}/?{RACE}")
+    tol = 0.02 * _domain_span(info)
+
+    revision = info["revision"]
+    target = click_map(page, 0.30, 0.65)
+    revision = wait_for_race(page, revision)
+    after = state(page)
+    assert _close(after["first"], [target] * 7, tol), (after["first"][0], target)
+
+    page.locator('[data-testid="optviz-play"]').click()
+    wait_for_step(page, 30)
+    page.locator('[data-testid="optviz-play"]').click()  # pause: an animation has played
+    assert state(page)["playing"] == "false"
+    target = click_map(page, 0.70, 0.25)
+    wait_for_race(page, revision)
+    again = state(page)
+    assert _close(again["first"], [target] * 7, tol), (again["first"][0], target)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_slider_change_updates_the_chart(page, app_url):
+    info = _open(page, f"{app_url}/?{RACE}")
+    steps = slider_input(page, "Steps")
+    steps.focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_race(page, info["revision"])
+    after = state(page)
+    assert after["steps"] == info["steps"] + 1
+    assert after["first"] == info["first"]
+    assert after["last"] != info["last"]
+
+
+def test_a_shared_url_reproduces_the_race(browser, page, app_url):
+    info = _open(page, f"{app_url}/?{RACE}")
+    before = page.url
+    click_map(page, 0.40, 0.30)  # a start of its own, so the link must carry it
+    wait_for_race(page, info["revision"])
+    chosen = state(page)
+    page.wait_for_function("(before) => location.href !== before", arg=before, timeout=15_000)
+    link = page.url
+
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        fresh = context.new_page()
+        fresh.goto(link)
+        wait_for_race(fresh)
+        shared = state(fresh)
+    finally:
+        context.close()
+    assert shared["first"] == chosen["first"]
+    assert shared["last"] == chosen["last"]
+    assert shared["revision"] == chosen["revision"]
+
+
+def test_a_diverged_runner_is_marked(page, app_url):
+    _open(page, f"{app_url}/?surface=long_valley&steps=100&c1=batch_gd&c1.lr=1&c2=adam&c2.lr=0.05")
+    notes = page.locator('[data-testid="optviz-diverged"]')
+    assert notes.count() == 1
+    assert "diverged at step" in notes.first.inner_text()
+
+
+def test_the_server_logs_no_deprecation_warning(page, server):
+    _open(page, f"{server.url}/?{RACE}&arrows=1&rates=1")
+    page.wait_for_timeout(500)
+    log = server.log().lower()
+    assert "deprecat" not in log
+    assert "traceback" not in log

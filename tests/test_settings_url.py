@@ -1,0 +1,270 @@
+"""The app's settings and their query-string form: exact round trips, and no traceback for any URL."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import surfaces
+from optviz.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS
+from optviz.race import MAX_COMPETITORS, Competitor
+from optviz.settings_url import (
+    HYPER_RANGES,
+    MAX_WARNINGS,
+    SURFACE_OPTION_RANGES,
+    AppSettings,
+    View,
+    default_competitor,
+    from_query,
+    race_config,
+    start_ranges,
+    to_query,
+)
+
+BASE = AppSettings()
+
+# ------------------------------------------------------------------------------------ round trips
+
+
+def _within(r, draw_float):
+    return draw_float(min_value=r.low, max_value=r.high, exclude_min=r.low_open)
+
+
+@st.composite
+def competitors(draw) -> Competitor:
+    name = draw(st.sampled_from(list(OPTIMIZERS)))
+    values = {h: _within(HYPER_RANGES[h], lambda **kw: draw(st.floats(**kw))) for h in OPTIMIZERS[name].uses}
+    batch = draw(st.one_of(st.just("full"), st.integers(1, 10_000)))
+    return replace(default_competitor(name), batch_size=batch, **values)
+
+
+@st.composite
+def app_settings(draw) -> AppSettings:
+    surface = draw(st.sampled_from(list(surfaces.SURFACES)))
+    s = BASE.with_surface(surface)
+    options = tuple(
+        (k, _within(SURFACE_OPTION_RANGES[k], lambda **kw: draw(st.floats(**kw))))
+        for k, _ in s.surface_options
+    )
+    rx, ry = start_ranges(surface)
+    return replace(
+        s,
+        surface_options=options,
+        start=(draw(st.floats(rx.low, rx.high)), draw(st.floats(ry.low, ry.high))),
+        steps=draw(st.integers(1, 2000)),
+        eps_placement=draw(st.sampled_from(["inside", "outside"])),
+        n_examples=draw(st.integers(1, 10_000)),
+        spread=draw(st.floats(0.0, 1000.0)),
+        seed=draw(st.integers(0, 2**31 - 1)),
+        shared=draw(st.booleans()),
+        shared_lr=draw(st.floats(0.0, 10.0, exclude_min=True)),
+        tol=draw(st.floats(1e-12, 1e3)),
+        competitors=tuple(draw(st.lists(competitors(), min_size=1, max_size=MAX_COMPETITORS))),
+        view=View(
+            show_3d=draw(st.booleans()),
+            show_arrows=draw(st.booleans()),
+            show_rates=draw(st.booleans()),
+            show_formulas=draw(st.booleans()),
+            trail=draw(st.integers(0, 2000)),
+            speed=draw(st.integers(1, 120)),
+        ),
+    )
+
+
+def test_defaults_round_trip_without_warnings():
+    assert from_query(to_query(BASE)) == (BASE, ())
+
+
+@settings(max_examples=200, deadline=None)
+@given(app_settings())
+def test_any_valid_settings_round_trip_exactly(s: AppSettings):
+    # Against a different base, so that nothing can come back from the base instead of the URL.
+    other = replace(BASE.with_surface("rosenbrock"), steps=7, competitors=(default_competitor("lion"),))
+    assert from_query(to_query(s), other) == (s, ())
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_numbers_are_written_so_they_read_back_exactly(x: float):
+    from optviz.settings_url import _number_text
+
+    assert float(_number_text(x)) == x
+
+
+def test_every_setting_is_in_the_query():
+    s = replace(
+        BASE.with_surface("bowl"),
+        competitors=(default_competitor("adam"), default_competitor("rmsprop")),
+    )
+    q = to_query(s)
+    expected = {"surface", "kappa", "theta", "x0", "y0", "steps", "eps_at", "n", "spread", "seed"}
+    expected |= {"shared", "lr", "tol", "view3d", "arrows", "rates", "formulas", "trail", "speed"}
+    expected |= {"c1", "c1.lr", "c1.beta1", "c1.beta2", "c1.eps", "c1.batch"}
+    expected |= {"c2", "c2.lr", "c2.gamma", "c2.eps", "c2.batch"}
+    assert set(q) == expected
+    assert all(isinstance(v, str) for v in q.values())
+
+
+def test_missing_keys_take_the_base_and_another_surface_brings_its_own_defaults():
+    s, warnings = from_query({"surface": "himmelblau"}, BASE)
+    him = surfaces.SURFACES["himmelblau"]
+    assert warnings == ()
+    assert (s.surface, s.start, s.spread, s.surface_options) == ("himmelblau", him.start, him.spread, ())
+    assert s.competitors == BASE.competitors and s.steps == BASE.steps
+    assert from_query({}, BASE) == (BASE, ())
+
+
+def test_competitors_in_their_numbered_order_with_defaults_for_missing_values():
+    s, warnings = from_query({"c2": "adam", "c1": "sgd", "c1.lr": "0.5", "c2.batch": "7"})
+    assert warnings == ()
+    assert s.competitors == (
+        replace(default_competitor("sgd"), lr=0.5),
+        replace(default_competitor("adam"), batch_size=7),
+    )
+
+
+def test_the_same_optimizer_twice():
+    s, _ = from_query({"c1": "adam", "c1.lr": "0.1", "c2": "adam", "c2.lr": "0.01"})
+    assert [(c.optimizer, c.lr) for c in s.competitors] == [("adam", 0.1), ("adam", 0.01)]
+
+
+# ------------------------------------------------------------------------------- malformed input
+
+# (query, the key the warning must name, a check that the default was used)
+MALFORMED = [
+    ({"steps": "abc"}, "steps", lambda s: s.steps == BASE.steps),
+    ({"steps": "-5"}, "steps", lambda s: s.steps == BASE.steps),
+    ({"steps": "0"}, "steps", lambda s: s.steps == BASE.steps),
+    ({"steps": "3.5"}, "steps", lambda s: s.steps == BASE.steps),
+    ({"steps": "1e3"}, "steps", lambda s: s.steps == BASE.steps),
+    ({"steps": "9" * 400}, "steps", lambda s: s.steps == BASE.steps),
+    ({"steps": "2001"}, "steps", lambda s: s.steps == BASE.steps),
+    ({"steps": ""}, "steps", lambda s: s.steps == BASE.steps),
+    ({"steps": ["100", "200"]}, "steps", lambda s: s.steps == BASE.steps),
+    ({"lr": "nan"}, "lr", lambda s: s.shared_lr == BASE.shared_lr),
+    ({"lr": "inf"}, "lr", lambda s: s.shared_lr == BASE.shared_lr),
+    ({"lr": "-1e400"}, "lr", lambda s: s.shared_lr == BASE.shared_lr),
+    ({"lr": "0"}, "lr", lambda s: s.shared_lr == BASE.shared_lr),
+    ({"lr": "1e308"}, "lr", lambda s: s.shared_lr == BASE.shared_lr),
+    ({"lr": "0x10"}, "lr", lambda s: s.shared_lr == BASE.shared_lr),
+    ({"surface": "nowhere"}, "surface", lambda s: s.surface == BASE.surface),
+    ({"surface": "__import__('os')"}, "surface", lambda s: s.surface == BASE.surface),
+    ({"eps_at": "middle"}, "eps_at", lambda s: s.eps_placement == BASE.eps_placement),
+    ({"shared": "maybe"}, "shared", lambda s: s.shared == BASE.shared),
+    ({"x0": "nan"}, "x0", lambda s: s.start == BASE.start),
+    ({"x0": "1e9"}, "x0", lambda s: s.start == BASE.start),
+    ({"y0": "-inf"}, "y0", lambda s: s.start == BASE.start),
+    ({"n": "0"}, "n", lambda s: s.n_examples == BASE.n_examples),
+    ({"spread": "-1"}, "spread", lambda s: s.spread == BASE.spread),
+    ({"seed": "-3"}, "seed", lambda s: s.seed == BASE.seed),
+    ({"tol": "0"}, "tol", lambda s: s.tol == BASE.tol),
+    ({"speed": "100000"}, "speed", lambda s: s.view.speed == BASE.view.speed),
+    ({"trail": "-1"}, "trail", lambda s: s.view.trail == BASE.view.trail),
+    ({"view3d": "2"}, "view3d", lambda s: s.view.show_3d == BASE.view.show_3d),
+    ({"kappa": "5"}, "kappa", lambda s: s.surface_options == BASE.surface_options),
+    ({"surface": "bowl", "kappa": "0"}, "kappa", lambda s: dict(s.surface_options)["kappa"] == 25.0),
+    ({"surface": "bowl", "theta": "NaN"}, "theta", lambda s: dict(s.surface_options)["theta"] == 0.0),
+    ({"foo": "1"}, "foo", lambda s: s == BASE),
+    ({"c11": "adam"}, "c11", lambda s: s == BASE),
+    ({"c1.lr": "0.1"}, "c1.lr", lambda s: s.competitors == BASE.competitors),
+    ({"c1": "nope"}, "c1", lambda s: s.competitors == BASE.competitors),
+    ({"c1": "adam", "c1.gamma": "0.5"}, "c1.gamma", lambda s: s.competitors == (default_competitor("adam"),)),
+    ({"c1": "adam", "c1.lr": "abc"}, "c1.lr", lambda s: s.competitors == (default_competitor("adam"),)),
+    ({"c1": "adam", "c1.beta2": "1"}, "c1.beta2", lambda s: s.competitors == (default_competitor("adam"),)),
+    ({"c1": "adam", "c1.eps": "-1e-8"}, "c1.eps", lambda s: s.competitors == (default_competitor("adam"),)),
+    ({"c1": "sgd", "c1.batch": "0"}, "c1.batch", lambda s: s.competitors == (default_competitor("sgd"),)),
+    ({"c1": "sgd", "c1.batch": "half"}, "c1.batch", lambda s: s.competitors == (default_competitor("sgd"),)),
+    ({"c1": ["adam", "sgd"]}, "c1", lambda s: s.competitors == BASE.competitors),
+]
+
+
+@pytest.mark.parametrize(("query", "key", "used_default"), MALFORMED, ids=[str(m[0])[:40] for m in MALFORMED])
+def test_malformed_values_warn_naming_the_key_and_fall_back(query, key, used_default):
+    s, warnings = from_query(query, BASE)
+    assert any(w.startswith(key) or f"'{key}'" in w for w in warnings), warnings
+    assert used_default(s)
+    race_config(s)  # and the result is something the engine accepts
+
+
+def test_a_valid_value_next_to_a_bad_one_is_kept():
+    s, warnings = from_query({"steps": "abc", "seed": "42", "c1": "adam", "c1.lr": "oops", "c1.beta1": "0.8"})
+    assert len(warnings) == 2
+    assert s.seed == 42
+    assert s.competitors == (replace(default_competitor("adam"), beta1=0.8),)
+
+
+def test_no_valid_competitor_falls_back_to_the_base_ones():
+    s, warnings = from_query({"c1": "nope", "c2": "???"}, BASE)
+    assert s.competitors == BASE.competitors
+    assert any("no valid competitors" in w for w in warnings)
+
+
+def test_warnings_are_capped():
+    _, warnings = from_query({f"junk{i}": "1" for i in range(500)})
+    assert len(warnings) == MAX_WARNINGS + 1
+    assert "more problems" in warnings[-1]
+
+
+def test_warnings_do_not_echo_long_values():
+    _, warnings = from_query({"surface": "x" * 10_000})
+    assert len(warnings[0]) < 400
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.one_of(
+            st.sampled_from([*sorted(to_query(BASE)), "kappa", "theta", "c3", "c3.lr", "c10.batch"]),
+            st.text(),
+        ),
+        st.one_of(st.text(max_size=30), st.lists(st.text(max_size=10), max_size=3)),
+        max_size=12,
+    )
+)
+def test_no_query_string_raises_and_every_result_is_valid(query):
+    s, warnings = from_query(query, BASE)
+    assert isinstance(s, AppSettings) and all(isinstance(w, str) for w in warnings)
+    # Whatever came in, the result round-trips cleanly and passes the engine's own checks of values.
+    assert from_query(to_query(s)) == (s, ())
+    config = race_config(s)
+    assert 1 <= len(config.competitors) <= MAX_COMPETITORS
+    assert all(math.isfinite(v) for v in config.start)
+
+
+# -------------------------------------------------------------------------- settings -> the race
+
+
+def test_shared_mode_gives_every_competitor_the_one_learning_rate():
+    s = replace(BASE, shared=True, shared_lr=0.123)
+    assert {c.lr for c in race_config(s).competitors} == {0.123}
+    assert {c.lr for c in race_config(replace(s, shared=False)).competitors} == {
+        c.lr for c in BASE.competitors
+    }
+
+
+def test_a_batch_of_more_than_all_examples_is_the_full_batch():
+    s = replace(BASE, n_examples=5, competitors=(replace(default_competitor("sgd"), batch_size=10),))
+    assert race_config(s).competitors[0].batch_size == "full"
+
+
+def test_a_data_surface_uses_its_own_examples():
+    config = race_config(replace(BASE.with_surface("line_fit"), n_examples=7, spread=3.0))
+    assert config.n_examples is None and config.spread is None
+
+
+def test_with_surface_takes_that_surfaces_start_options_and_spread():
+    s = BASE.with_surface("bowl")
+    bowl = surfaces.SURFACES["bowl"]
+    assert s.start == bowl.start and s.spread == bowl.spread
+    assert dict(s.surface_options) == dict(bowl.options)
+    assert s.competitors == BASE.competitors
+
+
+def test_the_default_competitors_are_the_lectures_seven_with_every_setting_written_out():
+    assert [c.optimizer for c in BASE.competitors] == list(LECTURE_OPTIMIZERS)
+    for c in BASE.competitors:
+        assert all(getattr(c, h) is not None for h in OPTIMIZERS[c.optimizer].uses)
+        assert c.batch_size is not None

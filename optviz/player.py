@@ -1,19 +1,20 @@
 """The race player: a Streamlit component that animates a race in the browser.
 
-`race_player(race, options, key=...)` sends the race once, compactly (float32 arrays in base64, the
-contour as a small palette PNG, about 0.3 MB for 7 runners x 500 steps), and the browser does the
-rest: play, pause, step, scrub and speed, with the contour map, the 3-D surface and the curves all on
-one step. Nothing is sent while it plays, and a click on the map comes back as `on_start((x, y))`,
-called before the script reruns.
+`race_player(race, options, key=...)` sends the race once, compactly: float32 arrays in base64 and
+the contour as run-length coded bands, ~0.13 MB of data for 7 runners x 500 steps (~0.2 MB on the
+wire with the component's code). The browser does the rest -- play, pause, step, scrub, speed, with
+the contour map, the 3-D surface and the curves on one shared step -- and nothing is sent while it
+plays. A click on the map comes back as `on_start((x, y))`, called before the script reruns.
 
-How the code reaches the page: the component's HTML, CSS and JS (under `optviz/player/`, ~40 kB) are
-registered inline with `st.components.v2.component`; Streamlit sends them in the element's message
-and the browser imports the module once per page (its blob URL is cached by content). The player
-draws on canvases and uses no plotly.js at all: loading the 4.8 MB plotly.js bundle took 2.2-3.8 s on
-this kind of machine, a `Plotly.restyle` of the paths 50-60 ms per frame (under 20 frames/s) and a
-3-D restyle 0.2-0.8 s under software WebGL. The figures it draws are defined in `optviz.figures`
-(colour scale, contour image, mesh, titles, marker sizes), which also builds the same views as plotly
-figures for export.
+How the code reaches the page: the component's HTML, CSS and JS (`optviz/player/`, ~55 kB) are
+registered inline with `st.components.v2.component`. Streamlit sends them with the element (so each
+new race carries them again; a race seen before comes from the browser's message cache), and the
+browser imports the module once per page: its blob URL is cached by content. The player draws on
+canvases and loads no plotly.js: on this kind of machine the 4.8 MB plotly.js bundle took 2.2-3.8 s
+to load, `Plotly.restyle` of the paths 50-60 ms per frame (under 20 frames/s) and a 3-D restyle
+0.2-0.8 s under software WebGL; the canvases draw a frame of every view in ~1 ms. What it draws
+comes from `optviz.figures` (colour scale, contour bands, mesh, titles, marker sizes, the divergence
+note), which also builds the same views as static plotly figures for export.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class PlayerOptions:
     show_rates: bool = False  # panel: effective per-coordinate learning rate over steps (adaptive methods)
     trail: int | None = None  # trail length in steps, None = whole path so far
     speed: int = 30  # playback speed, steps per second
-    height: int = 560
+    height: int = 560  # pixels of the row with the contour map (the curves add a row on narrow screens)
 
 
 def _b64(values: np.ndarray) -> str:

@@ -9,6 +9,13 @@
 //
 // Streamlit calls the default export again with new data on every rerun that changes the race; the
 // player (kept per host element) keeps its step, play state, speed, camera and hidden runners.
+//
+// Hooks for tests and benchmarks, on the root (data-testid="optviz-player"): data-step, data-steps,
+// data-playing, data-revision (the drawn race), data-heads / data-first / data-last (points per
+// runner), data-plot (the map's plot box in CSS pixels and its domain), data-frames and data-fps
+// (frames drawn while playing), data-render-ms, data-draw-ms and data-static-ms (drawing times).
+// Controls and views carry data-testid="optviz-play", "optviz-scrub", "optviz-step",
+// "optviz-speed", "optviz-contour", "optviz-surface3d", "optviz-loss", "optviz-distance", ...
 
 const PLAYERS = new WeakMap();
 const SPEEDS = [1, 2, 5, 10, 20, 30, 60, 120, 240];
@@ -463,13 +470,12 @@ class ContourView extends View {
     const lh = p.fontSize * 1.25;
     const right = x > this.plot.x + this.plot.w * 0.6;
     const left = right ? x - 12 - w : x + 12;
-    let top = Math.max(this.plot.y + 2, Math.min(this.plot.y + this.plot.h - lh - 2, y - lh / 2));
+    const fit = (t) => Math.max(this.plot.y + 2, Math.min(this.plot.y + this.plot.h - lh - 2, t));
     const hits = (t) =>
-      notes.some((n) => left < n.left + n.w && n.left < left + w && t < n.top + (n.h || lh) && n.top < t + lh);
-    for (let i = 0; i < 12 && hits(top); i++) {
-      top += lh;
-      if (top + lh > this.plot.y + this.plot.h) top = this.plot.y + 2;
-    }
+      notes.some((n) => left < n.left + n.w && n.left < left + w && t < n.top + n.h && n.top < t + lh);
+    // the free line nearest the mark: 0, one up, one down, two up, ...
+    let top = fit(y - lh / 2);
+    for (let i = 1; i < 24 && hits(top); i++) top = fit(y - lh / 2 + (i % 2 ? -1 : 1) * Math.ceil(i / 2) * lh);
     notes.push({ left, top, w, h: lh });
     ctx.textAlign = "left";
     ctx.textBaseline = "top";
@@ -669,68 +675,12 @@ class SurfaceView extends View {
   }
 
   drawStatic() {
-    const p = this.player;
-    const d = p.data;
+    const d = this.player.data;
     this.camera();
     const ctx = this.context(this.base);
     this.title(ctx, d.titles.surface);
     this.floor(ctx);
-    const mesh = p.mesh;
-    const n = d.surface.mesh.n;
-    const ZH = SurfaceView.ZH;
-    const s = d.surface.scale;
-    const P = new Float32Array(n * n * 3);
-    const H = new Float32Array(n * n);
-    for (let j = 0; j < n; j++)
-      for (let i = 0; i < n; i++) {
-        const t = (mesh[j * n + i] - s.low) / (s.high - s.low);
-        const X = -1 + (2 * i) / (n - 1);
-        const Y = -1 + (2 * j) / (n - 1);
-        const Z = (2 * t - 1) * ZH;
-        const q = this.project(X, Y, Z);
-        P.set(q, 3 * (j * n + i));
-        H[j * n + i] = Z;
-      }
-    const cells = (n - 1) * (n - 1);
-    const order = new Uint32Array(cells);
-    const depth = new Float32Array(cells);
-    for (let j = 0; j < n - 1; j++)
-      for (let i = 0; i < n - 1; i++) {
-        const c = j * (n - 1) + i;
-        order[c] = c;
-        const a = j * n + i;
-        depth[c] = P[3 * a + 2] + P[3 * (a + 1) + 2] + P[3 * (a + n) + 2] + P[3 * (a + n + 1) + 2];
-      }
-    order.sort((a, b) => depth[a] - depth[b]);
-    const light = [this.eye[0] * 0.5 + 0.25, this.eye[1] * 0.5 - 0.25, this.eye[2] * 0.5 + 0.75];
-    const ln = Math.hypot(...light);
-    const rgb = s.colors.map(hexToRgb);
-    const dx = 2 / (n - 1);
-    for (const c of order) {
-      const j = Math.floor(c / (n - 1));
-      const i = c % (n - 1);
-      const a = j * n + i;
-      const idx = [a, a + 1, a + n + 1, a + n];
-      const zs = idx.map((k) => H[k]);
-      // normal of the cell from its two diagonals
-      const gx = (zs[1] + zs[2] - zs[0] - zs[3]) / (2 * dx);
-      const gy = (zs[3] + zs[2] - zs[0] - zs[1]) / (2 * dx);
-      const nn = Math.hypot(gx, gy, 1);
-      const lambert = Math.abs((-gx * light[0] - gy * light[1] + light[2]) / (nn * ln));
-      const shade = 0.62 + 0.38 * lambert;
-      const t = ((zs[0] + zs[1] + zs[2] + zs[3]) / 4 / ZH + 1) / 2;
-      const band = Math.min(rgb.length - 1, Math.max(0, Math.floor(t * rgb.length)));
-      const [r, g, b] = rgb[band];
-      const color = `rgb(${Math.round(r * shade)},${Math.round(g * shade)},${Math.round(b * shade)})`;
-      ctx.beginPath();
-      for (const k of idx) ctx.lineTo(P[3 * k], P[3 * k + 1]);
-      ctx.closePath();
-      ctx.fillStyle = color;
-      ctx.strokeStyle = color;
-      ctx.lineWidth = 0.6;
-      ctx.fill();
-      ctx.stroke();
-    }
+    this.mesh(ctx);
     ctx.lineWidth = 1.2;
     d.surface.minima.forEach(([mx, my], i) => {
       const [X, Y, Z] = this.scene(mx, my, d.surface.minimaZ[i]);
@@ -743,6 +693,57 @@ class SurfaceView extends View {
     });
     this.heightAxis(ctx);
     this.paths();
+  }
+
+  // The mesh as flat-shaded cells in the colour of their band, painted back to front.
+  mesh(ctx) {
+    const p = this.player;
+    const mesh = p.mesh;
+    const n = p.data.surface.mesh.n;
+    const s = p.data.surface.scale;
+    const ZH = SurfaceView.ZH;
+    const P = new Float32Array(n * n * 3); // screen x, y and depth per vertex
+    const H = new Float32Array(n * n); // scene height per vertex
+    for (let j = 0; j < n; j++)
+      for (let i = 0; i < n; i++) {
+        const Z = (2 * ((mesh[j * n + i] - s.low) / (s.high - s.low)) - 1) * ZH;
+        P.set(this.project(-1 + (2 * i) / (n - 1), -1 + (2 * j) / (n - 1), Z), 3 * (j * n + i));
+        H[j * n + i] = Z;
+      }
+    const cells = (n - 1) * (n - 1);
+    const order = new Uint32Array(cells);
+    const depth = new Float32Array(cells);
+    for (let c = 0; c < cells; c++) {
+      const a = Math.floor(c / (n - 1)) * n + (c % (n - 1));
+      order[c] = c;
+      depth[c] = P[3 * a + 2] + P[3 * (a + 1) + 2] + P[3 * (a + n) + 2] + P[3 * (a + n + 1) + 2];
+    }
+    order.sort((a, b) => depth[a] - depth[b]);
+    const light = [this.eye[0] * 0.5 + 0.25, this.eye[1] * 0.5 - 0.25, this.eye[2] * 0.5 + 0.75];
+    const ln = Math.hypot(...light);
+    const rgb = s.colors.map(hexToRgb);
+    const dx = 2 / (n - 1);
+    ctx.lineWidth = 0.6; // each cell is stroked in its own colour to close the seams between cells
+    for (const c of order) {
+      const a = Math.floor(c / (n - 1)) * n + (c % (n - 1));
+      const idx = [a, a + 1, a + n + 1, a + n];
+      const [z0, z1, z2, z3] = idx.map((k) => H[k]);
+      // the cell's normal from its two diagonals, lit from above the viewer
+      const gx = (z1 + z2 - z0 - z3) / (2 * dx);
+      const gy = (z3 + z2 - z0 - z1) / (2 * dx);
+      const lambert = Math.abs((-gx * light[0] - gy * light[1] + light[2]) / (Math.hypot(gx, gy, 1) * ln));
+      const shade = 0.62 + 0.38 * lambert;
+      const t = ((z0 + z1 + z2 + z3) / 4 / ZH + 1) / 2;
+      const [r, g, b] = rgb[Math.min(rgb.length - 1, Math.max(0, Math.floor(t * rgb.length)))];
+      const color = `rgb(${Math.round(r * shade)},${Math.round(g * shade)},${Math.round(b * shade)})`;
+      ctx.beginPath();
+      for (const k of idx) ctx.lineTo(P[3 * k], P[3 * k + 1]);
+      ctx.closePath();
+      ctx.fillStyle = color;
+      ctx.strokeStyle = color;
+      ctx.fill();
+      ctx.stroke();
+    }
   }
 
   // The floor of the box with tick labels on its two front edges and the height axis on a corner.
@@ -954,17 +955,21 @@ class CurveView extends View {
   }
 
   drawStatic() {
-    const p = this.player;
-    const fs = p.fontSize;
+    const fs = this.player.fontSize;
     const [title, axis] = this.texts();
     this.plot = { x: fs * 4.3, y: fs * 2.5, w: this.w - fs * 5.1, h: this.h - fs * 5.2 };
     const ctx = this.context(this.base);
     this.title(ctx, title);
     this.lines = this.series();
-    // The axis fits the runs that did not diverge (plus two decades): a blow-up to 1e15 would
-    // flatten every other curve. Diverged curves leave through the top edge.
-    const steady = this.lines.filter((s) => s.r.divergedAt === null);
-    const fitted = steady.length ? steady : this.lines;
+    this.scales();
+    this.axes(ctx, axis);
+    this.curves(ctx);
+    if (this.kind === "rate") this.rateNote(ctx);
+  }
+
+  // The log axis fits the runs that did not diverge (plus two decades): a blow-up to 1e15 would
+  // flatten every other curve, so diverged curves leave through the top edge.
+  scales() {
     const range = (lines) => {
       let lo = Infinity;
       let hi = -Infinity;
@@ -979,7 +984,8 @@ class CurveView extends View {
         }
       return [lo, hi];
     };
-    let [lo, hi] = range(fitted);
+    const steady = this.lines.filter((s) => s.r.divergedAt === null);
+    let [lo, hi] = range(steady.length ? steady : this.lines);
     if (steady.length && steady.length < this.lines.length) hi = Math.min(range(this.lines)[1], hi + 2);
     if (!Number.isFinite(lo)) {
       lo = -1;
@@ -993,22 +999,24 @@ class CurveView extends View {
     const pad = (hi - lo) * 0.04;
     this.lo = lo - pad;
     this.hi = hi + pad;
-    const steps = p.data.steps;
+    const steps = this.player.data.steps;
     const { x, y, w, h } = this.plot;
     this.sx = (k) => x + (k / steps) * w;
-    this.sy = (v) => {
-      const l = v > 0 ? Math.log10(v) : this.lo;
-      return y + h - ((Math.min(this.hi, Math.max(this.lo, l)) - this.lo) / (this.hi - this.lo)) * h;
-    };
+    this.ly = (l) => y + h - ((Math.min(this.hi, Math.max(this.lo, l)) - this.lo) / (this.hi - this.lo)) * h;
+    this.sy = (v) => this.ly(v > 0 ? Math.log10(v) : this.lo);
     this.stepAt = (px) => Math.min(steps, Math.max(0, ((px - x) / w) * steps));
-    // grid and axes
+  }
+
+  axes(ctx, axis) {
+    const p = this.player;
+    const { x, y, w, h } = this.plot;
     ctx.strokeStyle = p.colors.grid;
     ctx.fillStyle = p.colors.text;
     ctx.lineWidth = 1;
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     for (const k of logTicks(this.lo, this.hi)) {
-      const py = y + h - ((k - this.lo) / (this.hi - this.lo)) * h;
+      const py = this.ly(k);
       ctx.beginPath();
       ctx.moveTo(x, py);
       ctx.lineTo(x + w, py);
@@ -1017,7 +1025,7 @@ class CurveView extends View {
     }
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    for (const k of niceTicks(0, steps, Math.max(3, Math.round(w / 80)))) {
+    for (const k of niceTicks(0, p.data.steps, Math.max(3, Math.round(w / 80)))) {
       const px = this.sx(k);
       ctx.beginPath();
       ctx.moveTo(px, y);
@@ -1031,12 +1039,16 @@ class CurveView extends View {
     ctx.font = p.font(0.95, 600);
     ctx.textBaseline = "bottom";
     ctx.fillText(p.data.titles.step, x + w / 2, this.h - 4);
-    ctx.translate(fs * 0.95, y + h / 2);
+    ctx.translate(p.fontSize * 0.95, y + h / 2);
     ctx.rotate(-Math.PI / 2);
     ctx.textBaseline = "middle";
     ctx.fillText(axis, 0, 0);
     ctx.restore();
-    // the full curves
+  }
+
+  // Every runner's whole curve, ending in an X where it diverged.
+  curves(ctx) {
+    const { x, y, w, h } = this.plot;
     ctx.save();
     ctx.beginPath();
     ctx.rect(x, y, w, h);
@@ -1053,29 +1065,31 @@ class CurveView extends View {
     for (const s of this.lines) {
       if (s.r.divergedAt === null || s.first !== 0) continue;
       const k = s.end - 1;
-      cross(ctx, this.sx(k), this.sy(s.v[k]), 5);
-      ctx.lineWidth = 2.5;
-      ctx.strokeStyle = s.r.color;
-      ctx.stroke();
+      endMark(ctx, this.sx(k), this.sy(s.v[k]), 11, s.r.color);
     }
     ctx.restore();
-    if (this.kind === "rate" && this.lines.length === 0) {
+  }
+
+  rateNote(ctx) {
+    const p = this.player;
+    const { x, y, w, h } = this.plot;
+    if (this.lines.length === 0) {
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
       ctx.fillStyle = p.colors.text;
       ctx.fillText("No adaptive method (Adagrad, RMSProp, Adam, …) in this race.", x + w / 2, y + h / 2);
-    } else if (this.kind === "rate") {
-      const text = "solid: x coordinate · dotted: y coordinate";
-      ctx.font = p.font(0.85);
-      const tw = ctx.measureText(text).width;
-      const lh = p.fontSize * 1.2;
-      ctx.fillStyle = "rgba(255,255,255,0.88)";
-      ctx.fillRect(x + w - tw - 12, y + 3, tw + 8, lh);
-      ctx.fillStyle = p.colors.text;
-      ctx.textAlign = "right";
-      ctx.textBaseline = "top";
-      ctx.fillText(text, x + w - 8, y + 3 + lh * 0.1);
+      return;
     }
+    const text = "solid: x coordinate · dotted: y coordinate";
+    ctx.font = p.font(0.85);
+    const tw = ctx.measureText(text).width;
+    const lh = p.fontSize * 1.2;
+    ctx.fillStyle = "rgba(255,255,255,0.88)";
+    ctx.fillRect(x + w - tw - 12, y + 3, tw + 8, lh);
+    ctx.fillStyle = p.colors.text;
+    ctx.textAlign = "right";
+    ctx.textBaseline = "top";
+    ctx.fillText(text, x + w - 8, y + 3 + lh * 0.1);
   }
 
   drawDynamic(step) {

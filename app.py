@@ -2,14 +2,15 @@
 
 Run with `streamlit run app.py`. This file only wires the page together: the widgets are in
 `optviz.ui`, the settings and their URL form in `optviz.settings_url`, the race view in
-`optviz.player`, and the computation in the `optviz` engine.
+`optviz.player`, the files offered for download in `optviz.export`, and the computation in the
+`optviz` engine.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from optviz import ui
+from optviz import map_view, ui
 from optviz.player import PlayerOptions, race_player
 from optviz.settings_url import race_config
 
@@ -40,27 +41,40 @@ except ValueError as error:
     st.error(f"This race cannot run: {error}", icon=":material/error:")
     st.stop()
 
+race_tab, map_tab = st.tabs(["Race", "Stability map"])
 view = settings.view
-race_player(
-    race,
-    PlayerOptions(
-        show_3d=view.show_3d,
-        show_arrows=view.show_arrows,
-        show_rates=view.show_rates,
-        trail=view.trail or None,
-        speed=view.speed,
-    ),
-    key="race",
-    on_start=ui.set_start,
-)
-ui.divergence_notes(race)
-ui.batch_notes(race, settings)
+with race_tab:
+    race_player(
+        race,
+        PlayerOptions(
+            show_3d=view.show_3d,
+            show_arrows=view.show_arrows,
+            show_rates=view.show_rates,
+            trail=view.trail or None,
+            speed=view.speed,
+        ),
+        key="race",
+        on_start=ui.set_start,
+    )
+    ui.divergence_notes(race)
+    ui.batch_notes(race, settings)
 
-results, notes = st.columns([3, 2], gap="large")
-with results:
-    st.subheader("Results", anchor=False)
-    ui.results_table(race, settings.tol)
-with notes:
-    ui.about(settings)
-if view.show_formulas:
-    ui.formulas(settings)
+    results, notes = st.columns([3, 2], gap="large")
+    with results:
+        st.subheader("Results", anchor=False)
+        ui.results_table(race, settings.tol)
+    with notes:
+        ui.about(settings)
+    ui.export_section(race)
+    if view.show_formulas:
+        ui.formulas(settings)
+
+
+def race_with_cell(cell: dict) -> None:
+    """A stability-map cell's values become the race's (and the link's)."""
+    ui.load(map_view.apply_pick(settings, cell))
+    st.rerun()
+
+
+with map_tab:
+    map_view.stability_map(settings, key="map", on_pick=race_with_cell)

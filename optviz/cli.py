@@ -10,11 +10,15 @@ the command with one line on stderr and a non-zero exit status, never a tracebac
     2  bad input (unknown names, bad values, unreadable config, malformed URL)
     3  the output file cannot be written
     1  the export itself failed
+
+The `sweep` command writes a stability map (`optviz.sweep`) of two hyperparameters as PNG or CSV,
+with the same exit statuses (1: the sweep itself failed).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import math
 import os
 import sys
@@ -398,6 +402,216 @@ def run_export(args: argparse.Namespace, stderr: TextIO) -> int:
     return 0
 
 
+# -------------------------------------------------------------------------------------- the sweep
+
+SWEEP_EXAMPLE = (
+    "  python -m optviz sweep --optimizer momentum --surface bowl --x lr:0.01:1:128:log "
+    "--y gamma:0:0.99:128:linear --steps 300 --out map.png"
+)
+SWEEP_FORMATS = ("png", "csv")
+SWEEP_CSV_COLUMNS = (
+    "x_name",
+    "x_value",
+    "y_name",
+    "y_value",
+    "final_loss",
+    "reached_at",
+    "diverged_at",
+    "distance",
+)
+
+
+# The keys of `optviz.map_figure.QUANTITIES`, named here so that building the parser imports no plotly.
+SWEEP_QUANTITIES = ("final_loss", "reached_at", "distance")
+
+
+def add_sweep_command(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "sweep",
+        help="a stability map of two hyperparameters as PNG or CSV",
+        description="Run an optimizer for every pair of values of two hyperparameters and write the "
+        "map of outcomes: a PNG image or a CSV table (one row per cell), chosen by the extension.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="axes are NAME:MIN:MAX[:SIZE[:SCALE]] with SCALE log (default) or linear, e.g. "
+        "lr:1e-4:1:128:log\n\nexample:\n" + SWEEP_EXAMPLE + "\n\nexit status: 0 done, 1 the sweep "
+        "failed, 2 bad input, 3 the output cannot be written",
+    )
+    p.add_argument("--optimizer", required=True, metavar="NAME", help="optimizer name, e.g. adam")
+    p.add_argument("--surface", required=True, metavar="NAME", help="surface name, e.g. beale")
+    p.add_argument("--x", required=True, metavar="AXIS", help="the hyperparameter across, e.g. lr:1e-4:1")
+    p.add_argument(
+        "--y", required=True, metavar="AXIS", help="the hyperparameter up, e.g. gamma:0:0.99:64:linear"
+    )
+    p.add_argument("--steps", metavar="N", default="300", help="updates per run (default 300)")
+    p.add_argument(
+        "--tol", metavar="TOL", default="1e-6", help="distance that counts as reached (default 1e-6)"
+    )
+    p.add_argument("--start", metavar="X,Y", help="start point (default: the surface's)")
+    p.add_argument("--seed", metavar="N", help="random seed of the stochastic optimizers")
+    p.add_argument(
+        "--set",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="a fixed hyperparameter, e.g. beta2=0.999 or batch_size=10 (repeatable)",
+    )
+    p.add_argument(
+        "--color-by", metavar="WHAT", default="final_loss", help=f"PNG colours: {', '.join(SWEEP_QUANTITIES)}"
+    )
+    p.add_argument("--out", "-o", required=True, metavar="PATH", help="output file: .png or .csv")
+    p.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+
+
+def parse_axis(flag: str, text: str):
+    """NAME:MIN:MAX[:SIZE[:SCALE]] as a sweep Axis."""
+    from optviz.sweep import Axis
+
+    parts = text.split(":")
+    if not 3 <= len(parts) <= 5:
+        raise CommandError(f"{flag} must be NAME:MIN:MAX[:SIZE[:SCALE]], got {text!r}")
+    low, high = _real(flag, parts[1]), _real(flag, parts[2])
+    size = _whole(flag, parts[3]) if len(parts) > 3 else 64
+    scale = parts[4] if len(parts) > 4 else "log"
+    try:
+        return Axis(parts[0], low, high, size, scale)
+    except ValueError as error:
+        raise CommandError(f"{flag}: {error}") from None
+
+
+def _fixed_settings(items: list[str]) -> dict[str, float | int | str]:
+    from optviz.optimizers import HYPERPARAMETERS
+
+    fixed: dict[str, float | int | str] = {}
+    for item in items:
+        name, value = _pair("--set", item, "=", "NAME=VALUE")
+        if name == "batch_size":
+            fixed[name] = "full" if value == "full" else _whole("--set batch_size", value)
+        elif name in HYPERPARAMETERS:
+            fixed[name] = _real(f"--set {name}", value)
+        else:
+            known = ", ".join((*HYPERPARAMETERS, "batch_size"))
+            raise CommandError(f"--set: unknown hyperparameter {name!r}; known: {known}")
+    return fixed
+
+
+def sweep_map(args: argparse.Namespace):
+    """The stability map the arguments describe."""
+    from optviz.map_figure import QUANTITIES
+    from optviz.optimizers import OPTIMIZERS
+    from optviz.sweep import sweep
+
+    if args.optimizer not in OPTIMIZERS:
+        raise CommandError(f"unknown optimizer {args.optimizer!r}; known optimizers: {', '.join(OPTIMIZERS)}")
+    if args.color_by not in QUANTITIES:
+        raise CommandError(f"--color-by must be one of {', '.join(QUANTITIES)}, got {args.color_by!r}")
+    x, y = parse_axis("--x", args.x), parse_axis("--y", args.y)
+    settings = _fixed_settings(args.set)
+    if args.start is not None:
+        sx, sy = _pair("--start", args.start, ",", "X,Y")
+        settings["start"] = (_real("--start", sx), _real("--start", sy))
+    if args.seed is not None:
+        settings["seed"] = _whole("--seed", args.seed)
+    try:
+        return sweep(
+            args.optimizer,
+            _surface(args.surface),
+            x,
+            y,
+            steps=_whole("--steps", args.steps),
+            tol=_real("--tol", args.tol),
+            **settings,
+        )
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def write_sweep_csv(m, target: Path) -> None:
+    with target.open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(SWEEP_CSV_COLUMNS)
+        for j, yv in enumerate(m.y.values):
+            for i, xv in enumerate(m.x.values):
+                writer.writerow(
+                    (
+                        m.x.name,
+                        repr(float(xv)),
+                        m.y.name,
+                        repr(float(yv)),
+                        repr(float(m.final_loss[j, i])),
+                        int(m.reached_at[j, i]),
+                        int(m.diverged_at[j, i]),
+                        repr(float(m.distance[j, i])),
+                    )
+                )
+
+
+def write_sweep_png(m, quantity: str, target: Path) -> None:
+    """The map as the app draws it: the same colours, axes on the same scales, a titled colour bar."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap, Normalize
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter
+
+    from optviz.figures import colormap, decade_label
+    from optviz.map_figure import (
+        DIVERGED_COLOR,
+        QUANTITIES,
+        axis_title,
+        cell_colors,
+        cell_edges,
+        color_range,
+        values,
+    )
+
+    q = QUANTITIES[quantity]
+    span = color_range(values(m, quantity))
+    fig, ax = plt.subplots(figsize=(8, 6), dpi=120, layout="constrained")
+    ax.pcolormesh(cell_edges(m.x), cell_edges(m.y), cell_colors(m, quantity), shading="flat")
+    ax.set_xscale("log" if m.x.scale == "log" else "linear")
+    ax.set_yscale("log" if m.y.scale == "log" else "linear")
+    ax.set_xlabel(axis_title(m.x))
+    ax.set_ylabel(axis_title(m.y))
+    ax.set_title(f"Stability map of {m.settings.get('optimizer', '')}: {q.title}", loc="left")
+    scale = ListedColormap([colormap(i / 255) for i in range(256)])
+    bar = fig.colorbar(plt.cm.ScalarMappable(Normalize(span.low, span.high), scale), ax=ax)
+    bar.set_label(q.title)
+    if q.log:
+        bar.formatter = FuncFormatter(lambda v, _: decade_label(round(v)) if abs(v - round(v)) < 1e-9 else "")
+        bar.update_ticks()
+    if m.diverged.any():
+        ax.legend(handles=[Patch(color=DIVERGED_COLOR, label="diverged")], loc="upper right")
+    fig.savefig(target, format="png")
+    plt.close(fig)
+
+
+def run_sweep(args: argparse.Namespace, stderr: TextIO) -> int:
+    fmt = Path(args.out).suffix.lower().lstrip(".")
+    if fmt not in SWEEP_FORMATS:
+        raise CommandError(f"cannot tell the format of {args.out!r}: give a .png or .csv file name")
+    target = check_writable(args.out)
+    started = time.perf_counter()
+    m = sweep_map(args)
+    try:
+        if fmt == "csv":
+            write_sweep_csv(m, target)
+        else:
+            write_sweep_png(m, args.color_by, target)
+    except OSError as error:
+        raise CommandError(
+            f"cannot write {args.out!r}: {error.strerror or _first_line(error)}", EXIT_OUTPUT
+        ) from None
+    if not args.quiet:
+        elapsed = time.perf_counter() - started
+        cells = m.x.size * m.y.size
+        stderr.write(
+            f"wrote {args.out} ({cells} runs, {int(m.diverged.sum())} diverged) in {elapsed:.1f} s\n"
+        )
+    return 0
+
+
 # -------------------------------------------------------------------------------------------- main
 
 
@@ -416,6 +630,7 @@ def build_parser() -> Parser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("warm", help="compile the engine's kernels into the on-disk cache")
     add_export_command(commands)
+    add_sweep_command(commands)
     return parser
 
 
@@ -428,16 +643,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "warm":
         print(f"engine kernels ready in {warm():.1f} s")
         return 0
+    what = "the export" if args.command == "export" else "the sweep"
     try:
+        if args.command == "sweep":
+            return run_sweep(args, sys.stderr)
         return run_export(args, sys.stderr)
     except CommandError as error:
-        sys.stderr.write(f"{PROG} export: error: {error}\n")
+        sys.stderr.write(f"{PROG} {args.command}: error: {error}\n")
         return error.status
     except KeyboardInterrupt:
-        sys.stderr.write(f"\n{PROG} export: interrupted\n")
+        sys.stderr.write(f"\n{PROG} {args.command}: interrupted\n")
         return 130
     except Exception as error:  # the promise is one line, never a traceback
         sys.stderr.write(
-            f"{PROG} export: error: the export failed: {type(error).__name__}: {_first_line(error)}\n"
+            f"{PROG} {args.command}: error: {what} failed: {type(error).__name__}: {_first_line(error)}\n"
         )
         return EXIT_FAILED

@@ -6,6 +6,7 @@ Pure data and one function; the app, the figures and the exporter all start from
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import surfaces
@@ -56,6 +57,28 @@ class Competitor:
         }
 
 
+Box = tuple[tuple[float, float], tuple[float, float]]
+CUSTOM = "custom"  # the surface name of a typed formula
+
+
+@dataclass(frozen=True)
+class CustomSurface:
+    """A typed formula surface as plain, hashable data: what `surfaces.from_formula` rebuilds it from."""
+
+    text: str
+    domain: Box = ((-3.0, 3.0), (-3.0, 3.0))
+    minima: tuple[tuple[float, float], ...] | None = None  # None: estimated numerically
+
+    def build(self) -> surfaces.Surface:
+        return _build_custom(self)
+
+
+@lru_cache(maxsize=32)
+def _build_custom(spec: CustomSurface) -> surfaces.Surface:
+    # The minima search evaluates a 201 x 201 grid: worth doing once per formula, not once per use.
+    return surfaces.from_formula(spec.text, domain=spec.domain, minima=spec.minima, name=CUSTOM)
+
+
 @dataclass(frozen=True)
 class RaceConfig:
     """Everything that determines a race."""
@@ -71,8 +94,11 @@ class RaceConfig:
     competitors: tuple[Competitor, ...] = field(
         default_factory=lambda: tuple(Competitor(name) for name in LECTURE_OPTIMIZERS)
     )
+    custom: CustomSurface | None = None  # set: the race runs on this formula (surface is CUSTOM)
 
     def surface_object(self) -> surfaces.Surface:
+        if self.custom is not None:
+            return self.custom.build()
         return surfaces.get(self.surface, **dict(self.surface_options))
 
     def with_start(self, start: tuple[float, float]) -> RaceConfig:

@@ -7,7 +7,10 @@ out-of-range one does too, with a warning that names the key and the problem. No
 evaluated or unpickled.
 
 Keys (every one is written):
-    surface                      a name from `surfaces.SURFACES`
+    surface                      a name from `surfaces.SURFACES`, or custom (a typed formula:)
+    f, dom, min                  the formula f(x, y) as text (parsed by `surfaces.formula`, never run),
+                                 its domain "x0,x1,y0,y1" and its known minima "x,y;x,y" (optional);
+                                 written only for a custom surface
     slope, wall, kappa, theta    the chosen surface's options (only those it has)
     x0, y0                       the start point, inside the surface's plotted region
     steps                        updates per competitor
@@ -31,8 +34,10 @@ from typing import Any
 
 import surfaces
 from optviz.optimizers import HYPERPARAMETERS, LECTURE_OPTIMIZERS, OPTIMIZERS
-from optviz.race import MAX_COMPETITORS, Competitor, RaceConfig
+from optviz.race import CUSTOM, MAX_COMPETITORS, Box, Competitor, CustomSurface, RaceConfig
 from surfaces.finite_sum import DEFAULT_EXAMPLES
+from surfaces.formula import DEFAULT_DOMAIN
+from surfaces.formula import MAX_LENGTH as MAX_FORMULA_LENGTH
 
 # --- Value types: each parses text from the URL and checks a value typed in the app. ---------------
 
@@ -137,7 +142,78 @@ class BatchSize:
         return str(value)
 
 
-def _checked(kind: Real | Whole, value: Any) -> Any:
+@dataclass(frozen=True)
+class Text:
+    """Plain text of bounded length (what it means is for its reader to check)."""
+
+    limit: int
+
+    def parse(self, text: str) -> str:
+        if len(text) > self.limit:
+            raise ValueError(f"{len(text)} characters, at most {self.limit}")
+        return text
+
+    def text(self, value: str) -> str:
+        return value
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A rectangle "x0,x1,y0,y1" with x0 < x1 and y0 < y1, every value within `coordinate`."""
+
+    coordinate: Real
+
+    def problem(self, box: Box) -> str | None:
+        for name, (low, high) in zip("xy", box, strict=True):
+            for value in (low, high):
+                p = self.coordinate.problem(value)
+                if p:
+                    return f"{name}: {p}"
+            if not low < high:
+                return f"{name} min {low:g} must be below {name} max {high:g}"
+        return None
+
+    def parse(self, text: str) -> Box:
+        parts = text.split(",")
+        if len(text) > 200 or len(parts) != 4:
+            raise ValueError(f"{_show(text)} is not x0,x1,y0,y1")
+        x0, x1, y0, y1 = (self.coordinate.parse(part.strip()) for part in parts)
+        box = ((x0, x1), (y0, y1))
+        return _checked(self, box)
+
+    def text(self, box: Box) -> str:
+        return ",".join(_number_text(v) for pair in box for v in pair)
+
+
+@dataclass(frozen=True)
+class Points:
+    """Up to `most` points "x, y; x, y" (spaces optional), every coordinate within `coordinate`."""
+
+    coordinate: Real
+    most: int = 20
+
+    def parse(self, text: str) -> tuple[tuple[float, float], ...]:
+        if len(text) > 40 * self.most:
+            raise ValueError(f"{_show(text)} is too long for {self.most} points")
+        items = [item for item in text.split(";") if item.strip()]
+        if not items:
+            raise ValueError("no points given (write them as x, y; x, y)")
+        if len(items) > self.most:
+            raise ValueError(f"{len(items)} points, at most {self.most}")
+        points = []
+        for item in items:
+            parts = item.split(",")
+            if len(parts) != 2:
+                raise ValueError(f"{_show(item.strip())} is not a point x, y")
+            x, y = (self.coordinate.parse(part.strip()) for part in parts)
+            points.append((x, y))
+        return tuple(points)
+
+    def text(self, points: tuple[tuple[float, float], ...]) -> str:
+        return ";".join(f"{_number_text(x)},{_number_text(y)}" for x, y in points)
+
+
+def _checked(kind: Any, value: Any) -> Any:
     problem = kind.problem(value)
     if problem:
         raise ValueError(problem)
@@ -181,7 +257,13 @@ TOL = Real(1e-12, 1e3)
 TRAIL = Whole(0, MAX_STEPS)
 SPEED = Whole(1, 120)
 EPS_PLACEMENT = Choice(("inside", "outside"), "eps placement")
-SURFACE = Choice(tuple(surfaces.SURFACES), "surface")
+SURFACE = Choice((*surfaces.SURFACES, CUSTOM), "surface")
+COORDINATE = Real(-1e6, 1e6)
+FORMULA = Text(MAX_FORMULA_LENGTH)
+DOMAIN = Domain(COORDINATE)
+MINIMA = Points(COORDINATE)
+DEFAULT_CUSTOM = CustomSurface("x^2 + 10 y^2", DEFAULT_DOMAIN)
+_CUSTOM_KEYS = ("f", "dom", "min")
 OPTIMIZER = Choice(tuple(OPTIMIZERS), "optimizer")
 FLAG = Flag()
 
@@ -190,10 +272,11 @@ _COMPETITOR_KEY = re.compile(rf"c(\d{{1,2}})(?:\.({'|'.join(HYPERPARAMETERS)}|ba
 MAX_WARNINGS = 30
 
 
-def start_ranges(surface: str) -> tuple[Real, Real]:
+def start_ranges(surface: str | surfaces.Surface) -> tuple[Real, Real]:
     """Start points: the plotted region and half its size again on every side (off the picture, but
     well inside the region where an iterate counts as diverged)."""
-    (x0, x1), (y0, y1) = surfaces.SURFACES[surface].domain
+    s = surfaces.SURFACES[surface] if isinstance(surface, str) else surface
+    (x0, x1), (y0, y1) = s.domain
     dx, dy = (x1 - x0) / 2, (y1 - y0) / 2
     return Real(x0 - dx, x1 + dx), Real(y0 - dy, y1 + dy)
 
@@ -250,9 +333,15 @@ class AppSettings:
     tol: float = 1e-3
     competitors: tuple[Competitor, ...] = field(default_factory=_lecture_seven)
     view: View = View()
+    custom: CustomSurface | None = None  # a typed formula; then `surface` is CUSTOM
+
+    def surface_object(self) -> surfaces.Surface:
+        return self.custom.build() if self.custom is not None else surfaces.SURFACES[self.surface]
 
     def with_surface(self, name: str) -> AppSettings:
         """This race moved to another surface, with that surface's own start, options and spread."""
+        if name == CUSTOM:
+            return self.with_custom(self.custom or DEFAULT_CUSTOM)
         surface = surfaces.SURFACES[name]
         return replace(
             self,
@@ -260,18 +349,31 @@ class AppSettings:
             surface_options=_options(name),
             start=surface.start,
             spread=surface.spread,
+            custom=None,
+        )
+
+    def with_custom(self, spec: CustomSurface) -> AppSettings:
+        """This race moved to a typed formula (raises FormulaError if it does not build)."""
+        surface = spec.build()
+        return replace(
+            self,
+            surface=CUSTOM,
+            surface_options=(),
+            start=surface.start,
+            spread=surface.spread,
+            custom=spec,
         )
 
     def example_count(self) -> int:
         """The number of training examples (a data-fitting surface has its own)."""
-        data = surfaces.SURFACES[self.surface].data
+        data = self.surface_object().data
         return self.n_examples if data is None else len(data[0])
 
 
 def race_config(settings: AppSettings) -> RaceConfig:
     """The engine's view of the settings: what actually runs."""
     n = settings.example_count()
-    fixed_data = surfaces.SURFACES[settings.surface].data is not None
+    fixed_data = settings.surface_object().data is not None
     competitors = tuple(
         replace(
             c,
@@ -291,6 +393,7 @@ def race_config(settings: AppSettings) -> RaceConfig:
         spread=None if fixed_data else settings.spread,
         seed=settings.seed,
         competitors=competitors,
+        custom=settings.custom,
     )
 
 
@@ -310,6 +413,11 @@ def to_query(settings: AppSettings) -> dict[str, str]:
     """Every setting as query-string text."""
     s = settings
     query = {"surface": s.surface}
+    if s.custom is not None:
+        query["f"] = FORMULA.text(s.custom.text)
+        query["dom"] = DOMAIN.text(s.custom.domain)
+        if s.custom.minima is not None:
+            query["min"] = MINIMA.text(s.custom.minima)
     query.update({name: _number_text(value) for name, value in s.surface_options})
     query.update(
         {
@@ -340,6 +448,7 @@ _GLOBAL_KEYS = frozenset(
     {"surface", "x0", "y0", "steps", "eps_at", "n", "spread", "seed", "shared", "lr", "tol"}
     | set(_VIEW_KEYS)
     | set(SURFACE_OPTION_RANGES)
+    | set(_CUSTOM_KEYS)
 )
 
 
@@ -395,9 +504,19 @@ def from_query(
     _check_keys(r)
 
     surface = r.read("surface", SURFACE, base.surface)
-    fallback = base if surface == base.surface else base.with_surface(surface)
-    options = _surface_options(r, surface, fallback)
-    sx, sy = start_ranges(surface)
+    custom = _custom(r, base) if surface == CUSTOM else None
+    if surface == CUSTOM and custom is None:
+        surface = base.surface if base.custom is None else _FIRST_SURFACE
+    elif surface != CUSTOM:
+        for key in _CUSTOM_KEYS:
+            if r.has(key):
+                r.warn(f"{key}: only used with surface=custom; ignored")
+    if custom is not None:
+        fallback = base if custom == base.custom else base.with_custom(custom)
+    else:
+        fallback = base if surface == base.surface and base.custom is None else base.with_surface(surface)
+    options = _surface_options(r, fallback)
+    sx, sy = start_ranges(fallback.surface_object())
     start = (r.read("x0", sx, fallback.start[0]), r.read("y0", sy, fallback.start[1]))
     n_examples = r.read("n", N_EXAMPLES, fallback.n_examples)
     view = View(
@@ -437,8 +556,28 @@ def _check_keys(r: _Reader) -> None:
         del r.values[key]
 
 
-def _surface_options(r: _Reader, surface: str, fallback: AppSettings) -> tuple[tuple[str, float], ...]:
-    title = surfaces.SURFACES[surface].title
+def _custom(r: _Reader, base: AppSettings) -> CustomSurface | None:
+    """The typed formula of a link, checked by building it; None (with a warning) if it does not."""
+    instead = "using the default surface"
+    if not r.has("f"):
+        r.warn(f"surface=custom needs a formula f=...; {instead}")
+        return None
+    text = r.read("f", FORMULA, None, instead)
+    if text is None:
+        return None
+    domain = r.read("dom", DOMAIN, DEFAULT_DOMAIN)
+    minima = r.read("min", MINIMA, None, "estimating the minima")
+    spec = CustomSurface(text, domain, minima)
+    try:
+        spec.build()
+    except ValueError as error:  # FormulaError: the parser's own message names the problem
+        r.warn(f"f={_show(text)}: {error}; {instead}")
+        return None
+    return spec
+
+
+def _surface_options(r: _Reader, fallback: AppSettings) -> tuple[tuple[str, float], ...]:
+    title = fallback.surface_object().title
     for key in SURFACE_OPTION_RANGES:
         if r.has(key) and key not in dict(fallback.surface_options):
             r.warn(f"{key}: {title} has no option {key!r}; ignored")

@@ -11,8 +11,9 @@ last valid value and shows a message; the text stays in the box so nothing typed
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -21,11 +22,38 @@ import streamlit as st
 
 import surfaces
 from optviz import presets
+from optviz.export import (
+    ANIMATED,
+    FORMATS,
+    MAX_DURATION_S,
+    MAX_FPS,
+    MIME_TYPES,
+    RESOLUTIONS,
+    VIEWS,
+    ExportOptions,
+    export_bytes,
+    frame_count,
+    suggested_filename,
+)
 from optviz.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS, library_formula
-from optviz.race import MAX_COMPETITORS, PALETTE, Competitor, Race, RaceConfig, run_race
+from optviz.race import (
+    CUSTOM,
+    MAX_COMPETITORS,
+    PALETTE,
+    Competitor,
+    CustomSurface,
+    Race,
+    RaceConfig,
+    run_race,
+)
 from optviz.settings_url import (
     BATCH,
+    COORDINATE,
+    DEFAULT_CUSTOM,
+    DOMAIN,
     HYPER_RANGES,
+    MAX_STEPS,
+    MINIMA,
     N_EXAMPLES,
     SEED,
     SPREAD,
@@ -101,7 +129,8 @@ def init_state(query: Mapping[str, Sequence[str]]) -> None:
 
 def current() -> AppSettings:
     settings = st.session_state[SETTINGS]
-    if type(settings) is not AppSettings or any(type(c) is not Competitor for c in settings.competitors):
+    stale = type(settings) is not AppSettings or any(type(c) is not Competitor for c in settings.competitors)
+    if stale or (settings.custom is not None and type(settings.custom) is not CustomSurface):
         # Streamlit re-imports the app's modules when a source file changes; settings made by the old
         # classes would not pickle into the race cache. Their plain-data form rebuilds them.
         settings = from_query(to_query(settings), presets.DEFAULT.settings)[0]
@@ -217,7 +246,7 @@ def sidebar(settings: AppSettings, problems: list[str]) -> AppSettings:
     # The preset picker sits on top but is drawn last: it shows whether the settings the other
     # widgets now hold are still a preset's.
     top = st.container()
-    surface, options = surface_section(settings)
+    settings = surface_section(settings, problems)
     start = start_section(settings, problems)
     steps, eps_placement = race_section(settings)
     st.divider()
@@ -227,8 +256,6 @@ def sidebar(settings: AppSettings, problems: list[str]) -> AppSettings:
     view, tol = display_section(settings)
     chosen = replace(
         settings,
-        surface=surface,
-        surface_options=options,
         start=start,
         steps=steps,
         eps_placement=eps_placement,
@@ -282,23 +309,29 @@ _GROUP_TITLES = {"lecture": "Lecture", "standard": "Test function", "data": "Dat
 
 
 def surface_names() -> list[str]:
-    """Surfaces grouped: the lecture's first, then the standard test functions, then data fits."""
+    """Surfaces grouped: the lecture's first, then the standard test functions, then data fits, and
+    last a formula of the user's own."""
     order = list(_GROUP_TITLES)
-    return sorted(surfaces.SURFACES, key=lambda n: order.index(surfaces.SURFACES[n].group))
+    return [*sorted(surfaces.SURFACES, key=lambda n: order.index(surfaces.SURFACES[n].group)), CUSTOM]
 
 
-def surface_section(settings: AppSettings) -> tuple[str, tuple[tuple[str, float], ...]]:
+def surface_title(name: str) -> str:
+    if name == CUSTOM:
+        return "Custom · Your own formula f(x, y)"
+    s = surfaces.SURFACES[name]
+    return f"{_GROUP_TITLES.get(s.group, s.group)} · {s.title}"
+
+
+def surface_section(settings: AppSettings, problems: list[str]) -> AppSettings:
+    """The surface picker (and a custom formula's boxes); returns the settings on the chosen surface."""
     st.header("Surface", anchor=False)
     key = PREFIX + "surface"
     seed(key, settings.surface)
-
-    def title(name: str) -> str:
-        s = surfaces.SURFACES[name]
-        return f"{_GROUP_TITLES.get(s.group, s.group)} · {s.title}"
-
     name = st.selectbox(
-        "Loss surface", surface_names(), key=key, format_func=title, on_change=_surface_changed
+        "Loss surface", surface_names(), key=key, format_func=surface_title, on_change=_surface_changed
     )
+    if name == CUSTOM:
+        return custom_section(settings, problems)
     options = []
     for option, value in settings.surface_options:
         label = OPTION_LABELS.get(option, option)
@@ -309,18 +342,98 @@ def surface_section(settings: AppSettings) -> tuple[str, tuple[tuple[str, float]
             seed(f"{PREFIX}surface.{option}", value)
             value = st.slider(label, r.low, r.high, key=f"{PREFIX}surface.{option}", step=5.0, format="%.0f°")
         options.append((option, float(value)))
-    return name, tuple(options)
+    return replace(settings, surface=name, surface_options=tuple(options))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def custom_surface(spec: CustomSurface) -> surfaces.Surface:
+    """A typed formula built once per text, domain and minima (a refused one raises FormulaError)."""
+    return spec.build()
+
+
+def custom_spec(
+    text: str, domain: tuple[tuple[float, float], tuple[float, float]], minima: str
+) -> CustomSurface:
+    """The boxes' contents as a formula surface's data; ValueError names what is wrong."""
+    problem = DOMAIN.problem(domain)
+    if problem:
+        raise ValueError(f"domain: {problem}")
+    try:
+        points = MINIMA.parse(minima) if minima.strip() else None
+    except ValueError as error:
+        raise ValueError(f"known minima: {error}") from None
+    return CustomSurface(text, domain, points)
+
+
+def gradient_latex(surface: surfaces.Surface) -> str:
+    gx, gy = surface.gradient_latex
+    return rf"\nabla f(x, y) = \begin{{pmatrix}} {gx} \\ {gy} \end{{pmatrix}}"
+
+
+def custom_section(settings: AppSettings, problems: list[str]) -> AppSettings:
+    """A formula of the user's own: its text, domain and known minima. A formula that is refused
+    leaves the race on the last one that worked, and the text stays in the box to be fixed."""
+    spec = settings.custom or DEFAULT_CUSTOM
+    if settings.custom is None:
+        settings = settings.with_custom(spec)
+    base = PREFIX + "custom."
+    seed(base + "f", spec.text)
+    text = st.text_input(
+        "f(x, y) =",
+        key=base + "f",
+        help="In familiar notation: x^2 + 10 y^2, sin(x)*cos(y), exp(-(x^2+y^2)), abs(x) + y^2, "
+        "log(1 + x^2); constants pi and e. The gradient is derived exactly from what you type.",
+    )
+    formula_box = st.container()
+    (x0, x1), (y0, y1) = spec.domain
+    values = []
+    for name, low, high in (("x", x0, x1), ("y", y0, y1)):
+        left, right = st.columns(2)
+        with left:
+            values.append(number(f"{name} min", f"{base}{name}0", low, COORDINATE, problems, step=0.5))
+        with right:
+            values.append(number(f"{name} max", f"{base}{name}1", high, COORDINATE, problems, step=0.5))
+    seed(base + "min", "" if spec.minima is None else MINIMA.text(spec.minima).replace(";", "; "))
+    minima = st.text_input(
+        "Known minima (optional)",
+        key=base + "min",
+        placeholder="x, y; x, y",
+        help="Where f has its global minima, for the results' distance column; left empty they are "
+        "estimated numerically.",
+    )
+    domain = ((float(values[0]), float(values[1])), (float(values[2]), float(values[3])))
+    try:
+        candidate = custom_spec(text or "", domain, minima or "")
+        surface = custom_surface(candidate)
+    except ValueError as error:  # FormulaError included: its message points at the problem
+        with formula_box:
+            message = f"{error}. The race still uses f(x, y) = {spec.text}."
+            st.error(message, icon=":material/error:")
+        problems.append(message)
+        candidate, surface = spec, custom_surface(spec)
+    if candidate != settings.custom:
+        moved = settings.with_custom(candidate)
+        if (candidate.text, candidate.domain) == (spec.text, spec.domain):
+            moved = replace(moved, start=settings.start)  # only the minima changed: the start stays
+        settings = moved
+        # The start and spread widgets come later in this run: they show the new surface's values.
+        st.session_state[PREFIX + "x0"], st.session_state[PREFIX + "y0"] = settings.start
+        st.session_state[PREFIX + "spread"] = settings.spread
+    with formula_box:
+        st.latex(surface.latex)
+        st.latex(gradient_latex(surface))
+    return settings
 
 
 def _default_start() -> None:
     settings = current()
-    set_start(surfaces.SURFACES[settings.surface].start)
+    set_start(settings.surface_object().start)
 
 
 def set_start(xy: tuple[float, float]) -> None:
     """The start point from a click on the contour (or the reset button); runs before the rerun."""
     settings = current()
-    rx, ry = start_ranges(settings.surface)
+    rx, ry = start_ranges(settings.surface_object())
     x = min(max(round(float(xy[0]), 3), rx.low), rx.high)
     y = min(max(round(float(xy[1]), 3), ry.low), ry.high)
     st.session_state[SETTINGS] = replace(settings, start=(x, y))
@@ -330,7 +443,7 @@ def set_start(xy: tuple[float, float]) -> None:
 
 def start_section(settings: AppSettings, problems: list[str]) -> tuple[float, float]:
     st.subheader("Start point", anchor=False)
-    rx, ry = start_ranges(settings.surface)
+    rx, ry = start_ranges(settings.surface_object())
     left, right = st.columns(2)
     with left:
         x = number(
@@ -498,7 +611,7 @@ def _add_controls(count: int) -> None:
 
 
 def stochastic_section(settings: AppSettings, problems: list[str]) -> tuple[int, float, int]:
-    data = surfaces.SURFACES[settings.surface].data
+    data = settings.surface_object().data
     with st.expander("Stochastic mode: the training examples", icon=":material/scatter_plot:"):
         st.caption(
             "Each surface is the mean of N examples' losses. SGD and mini-batch GD see one example "
@@ -627,7 +740,7 @@ def page_css() -> None:
 
 def header(settings: AppSettings) -> None:
     """The page title, the surface with its formula, and help, in one row above the race."""
-    s = surfaces.SURFACES[settings.surface]
+    s = settings.surface_object()
     title, surface, help = st.columns([3, 5, 2], vertical_alignment="center")
     with title:
         st.title("Optimizer race", anchor=False)
@@ -644,13 +757,180 @@ def about(settings: AppSettings) -> None:
     name = presets.matching(settings)
     if name is not None:
         st.info(f"**What to watch.** {presets.PRESETS[name].watch}", icon=":material/visibility:")
-    st.markdown(f"**About this surface.** {surfaces.SURFACES[settings.surface].description}")
+    st.markdown(f"**About this surface.** {settings.surface_object().description}")
 
 
 @st.cache_data(max_entries=32, show_spinner="Running the race...")
 def compute_race(config: RaceConfig) -> Race:
     """Cached on every input (the whole config), so reruns that change only the view are instant."""
     return run_race(config)
+
+
+# ------------------------------------------------------------------------------------------- export
+
+EXPORT = "export.prepared"  # the last file made in this session, with what it was made from
+EXPORT_LOCK = "export.lock"
+EXPORT_LABELS = {
+    "gif": "Animated GIF",
+    "mp4": "MP4 video",
+    "html": "Interactive HTML page (works offline)",
+    "png": "PNG image of one frame",
+    "csv": "CSV: every step of every optimizer",
+    "json": "JSON: the settings and trajectories (loads back into the same race)",
+}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A finished export: `key` is what it was made from, so a rerun with the same race and options
+    offers it again instead of building it anew."""
+
+    key: tuple[RaceConfig, str, ExportOptions]
+    filename: str
+    data: bytes
+
+
+def export_options(
+    view: str,
+    fps: int,
+    resolution: str,
+    duration: float,
+    trail: int,
+    legend: bool,
+    step_counter: bool,
+    loss_inset: bool,
+    step: int | None,
+) -> ExportOptions:
+    """The export widgets' values as options (duration 0: automatic, trail 0: the whole path, step
+    None: the last);
+    raises ValueError naming a value that is not allowed."""
+    return ExportOptions(
+        view=view,
+        fps=int(fps),
+        duration=float(duration) if duration else None,
+        resolution=resolution,
+        trail=int(trail) or None,
+        legend=bool(legend),
+        step_counter=bool(step_counter),
+        loss_inset=bool(loss_inset),
+        step=None if step is None else int(step),
+    )
+
+
+def export_key(race: Race, fmt: str, options: ExportOptions) -> tuple[RaceConfig, str, ExportOptions]:
+    return race.config, fmt, options
+
+
+def export_section(race: Race) -> None:
+    """Format, options and a Prepare button; the finished file is then offered for download."""
+    steps = race.runners[0].trajectory.steps
+    with st.expander("Export this race", icon=":material/download:"):
+        fmt = st.selectbox("Format", FORMATS, key="export.format", format_func=EXPORT_LABELS.get)
+        animated = fmt in ANIMATED
+        pictured = animated or fmt == "png"
+        left, right = st.columns(2)
+        with left:
+            view = st.radio(
+                "View",
+                VIEWS,
+                key="export.view",
+                format_func={"contour": "Contour map", "3d": "3-D surface"}.get,
+                horizontal=True,
+                disabled=not pictured,
+            )
+            fps = st.number_input(
+                "Frames per second", 1, MAX_FPS, 30, step=1, key="export.fps", disabled=not animated
+            )
+            trail = st.number_input(
+                "Trail (0: the whole path)",
+                0,
+                MAX_STEPS,
+                0,
+                step=10,
+                key="export.trail",
+                disabled=not pictured,
+            )
+        with right:
+            resolution = st.radio(
+                "Resolution",
+                tuple(RESOLUTIONS),
+                key="export.resolution",
+                horizontal=True,
+                disabled=not pictured,
+            )
+            duration = st.number_input(
+                "Duration in seconds (0: automatic)",
+                0.0,
+                MAX_DURATION_S,
+                0.0,
+                step=1.0,
+                key="export.duration",
+                disabled=not animated,
+                help="Automatic: one step per frame, sped up to last at most 15 seconds.",
+            )
+            # The player runs in the browser and does not report its frame: the PNG's step is typed.
+            step = st.number_input(
+                "Step shown in the PNG (empty: the last)",
+                0,
+                MAX_STEPS,
+                None,
+                step=1,
+                key="export.step",
+                disabled=fmt != "png",
+            )
+        legend = st.checkbox("Legend", True, key="export.legend", disabled=not pictured)
+        counter = st.checkbox("Step counter", True, key="export.counter", disabled=not pictured)
+        inset = st.checkbox("Loss-curve inset", True, key="export.inset", disabled=not pictured)
+        try:
+            options = export_options(view, fps, resolution, duration, trail, legend, counter, inset, step)
+            # Refused here, before any work: too many frames, or a PNG step past the race's end.
+            if animated:
+                frame_count(race, options)
+            elif fmt == "png":
+                options.png_step(steps)
+        except ValueError as error:
+            st.error(f"These export options are not allowed: {error}", icon=":material/error:")
+            return
+        key = export_key(race, fmt, options)
+        if st.button("Prepare the file", key="export.prepare", icon=":material/build:"):
+            prepare_export(race, fmt, options)
+        prepared = st.session_state.get(EXPORT)
+        if isinstance(prepared, Prepared) and prepared.key == key:
+            st.download_button(
+                f"Download {prepared.filename}",
+                prepared.data,
+                file_name=prepared.filename,
+                mime=MIME_TYPES[fmt],
+                key="export.download",
+                on_click="ignore",
+                icon=":material/download:",
+                type="primary",
+            )
+        elif prepared is not None:
+            st.caption("The race or the options changed since the last file was made: prepare it again.")
+
+
+def prepare_export(race: Race, fmt: str, options: ExportOptions) -> None:
+    """Builds the file with a progress bar and keeps it in the session (one export at a time)."""
+    lock = st.session_state.setdefault(EXPORT_LOCK, threading.Lock())
+    if not lock.acquire(blocking=False):
+        st.warning("Another export of this session is still being made; wait for it to finish.")
+        return
+    bar = st.progress(0.0, text="Preparing...")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"Preparing... {done} of {total}")
+
+    try:
+        data = export_bytes(race, fmt, options, progress=progress)
+    except (ValueError, OSError, RuntimeError) as error:
+        st.error(f"The export failed: {error}", icon=":material/error:")
+        return
+    finally:
+        lock.release()
+        bar.empty()
+    key = export_key(race, fmt, options)
+    st.session_state[EXPORT] = Prepared(key, suggested_filename(race, fmt, options), data)
 
 
 def _steps_text(steps: int | None) -> str:
@@ -708,13 +988,21 @@ def results_table(race: Race, tol: float) -> None:
 
 
 def divergence_notes(race: Race) -> None:
+    # A typed formula can be undefined in places (log, sqrt, 1/x): a run stops there too.
+    undefined = "partly undefined" in race.surface.tags
     for runner in race.runners:
         d = runner.trajectory.diverged_at
         if d is not None:
             lr = runner.trajectory.settings.lr
+            why = (
+                f"Either η = {lr:g} is too large for this surface or the step reached a region where f "
+                "or its gradient is undefined."
+                if undefined
+                else f"η = {lr:g} is too large for this surface; try a smaller one."
+            )
             st.warning(
                 f"**{runner.label}** diverged at step {d}: its path stops there (marked ✕) while the others "
-                f"keep running. η = {lr:g} is too large for this surface; try a smaller one.",
+                f"keep running. {why}",
                 icon=":material/warning:",
             )
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import surfaces
 from optviz.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS
-from optviz.race import MAX_COMPETITORS, Competitor
+from optviz.race import CUSTOM, MAX_COMPETITORS, Competitor, CustomSurface
 from optviz.settings_url import (
     HYPER_RANGES,
     MAX_WARNINGS,
@@ -268,3 +268,80 @@ def test_the_default_competitors_are_the_lectures_seven_with_every_setting_writt
     for c in BASE.competitors:
         assert all(getattr(c, h) is not None for h in OPTIMIZERS[c.optimizer].uses)
         assert c.batch_size is not None
+
+
+# ------------------------------------------------------------------------------- custom surfaces
+
+CUSTOM_SPEC = CustomSurface("x^2 + 10 y^2", ((-2.0, 4.0), (-1.5, 1.5)), ((0.0, 0.0),))
+
+
+def test_a_custom_surface_round_trips_through_the_query():
+    s = BASE.with_custom(CUSTOM_SPEC)
+    query = to_query(s)
+    assert query["surface"] == CUSTOM
+    assert (query["f"], query["dom"], query["min"]) == ("x^2 + 10 y^2", "-2,4,-1.5,1.5", "0,0")
+    assert from_query(query, BASE) == (s, ())
+    without_minima = BASE.with_custom(replace(CUSTOM_SPEC, minima=None))
+    assert "min" not in to_query(without_minima)
+    assert from_query(to_query(without_minima), BASE) == (without_minima, ())
+
+
+def test_a_custom_surface_reaches_the_race_config():
+    config = race_config(BASE.with_custom(CUSTOM_SPEC))
+    assert config.surface == CUSTOM and config.custom == CUSTOM_SPEC
+    assert config.surface_object().formula == "x^2 + 10*y^2"  # the canonical text
+    assert start_ranges(config.surface_object())[0].describe() == "[-5, 7]"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"surface": "custom"}, "needs a formula"),
+        ({"surface": "custom", "f": "__import__('os')"}, "f="),
+        ({"surface": "custom", "f": "9**9**9"}, "f="),
+        ({"surface": "custom", "f": "x" * 2000}, "at most 500"),
+        ({"surface": "custom", "f": "x.real"}, "f="),
+    ],
+)
+def test_a_bad_formula_in_a_link_warns_and_uses_the_default_surface(query, expected):
+    s, warnings = from_query(query, BASE)
+    assert s == BASE
+    assert any(expected in w and "default surface" in w for w in warnings), warnings
+    assert all(len(w) < 400 for w in warnings)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("dom", "1,2,3", "not x0,x1,y0,y1"),
+        ("dom", "3,1,0,1", "below"),
+        ("dom", "0,1e9,0,1", "outside"),
+        ("min", "1;2", "not a point"),
+        ("min", ";".join(["0,0"] * 30), "at most 20"),
+    ],
+)
+def test_a_bad_domain_or_minima_in_a_link_warns_and_is_replaced(key, value, expected):
+    s, warnings = from_query({"surface": "custom", "f": "x^2 + y^2", key: value}, BASE)
+    assert s.surface == CUSTOM and s.custom.text == "x^2 + y^2"
+    assert any(w.startswith(f"{key}:") and expected in w for w in warnings), warnings
+
+
+def test_formula_keys_without_a_custom_surface_are_ignored_with_a_warning():
+    s, warnings = from_query({"f": "x^2", "dom": "0,1,0,1"}, BASE)
+    assert s == BASE
+    assert sorted(w.split(":")[0] for w in warnings) == ["dom", "f"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.one_of(st.text(max_size=40), st.sampled_from(["x^2 + y^2", "sin(x) y", "abs(x) + 2y^2"])),
+    st.one_of(st.none(), st.text(max_size=20), st.sampled_from(["-1,1,-1,1", "0,2,0,3"])),
+    st.one_of(st.none(), st.text(max_size=20), st.sampled_from(["0,0", "1, 1; 0, 0"])),
+)
+def test_no_custom_surface_link_raises_and_every_result_round_trips(f, dom, minima):
+    query = {"surface": "custom", "f": f} | ({} if dom is None else {"dom": dom})
+    query |= {} if minima is None else {"min": minima}
+    s, warnings = from_query(query, BASE)
+    assert all(isinstance(w, str) for w in warnings)
+    assert (s.surface == CUSTOM) == (s.custom is not None)
+    assert from_query(to_query(s), BASE) == (s, ())

@@ -16,7 +16,8 @@ Numbers are written in full precision (they read back as the same floats).
 
 JSON: {"format": "optviz-race", "version": 1, "config": {...}, "step_range": [first, last],
 "runners": [{"label", "color", "optimizer", "settings", "diverged_at", "x", "y", "loss"}, ...]}.
-`config` holds exactly what `RaceConfig` needs, so `load_json` gives back a config that `run_race` turns
+`config` holds exactly what `RaceConfig` needs (with "custom": {"text", "domain", "minima"} for a typed
+formula surface), so `load_json` gives back a config that `run_race` turns
 into the same trajectories; the runners' arrays hold every iterate (the whole race, whatever the range).
 """
 
@@ -31,7 +32,7 @@ from typing import Any
 
 import surfaces
 from optviz.optimizers import OPTIMIZERS
-from optviz.race import Competitor, Race, RaceConfig
+from optviz.race import CUSTOM, Competitor, CustomSurface, Race, RaceConfig
 
 JSON_FORMAT = "optviz-race"
 JSON_VERSION = 1
@@ -107,7 +108,40 @@ def config_dict(config: RaceConfig) -> dict[str, Any]:
         "spread": config.spread,
         "seed": config.seed,
         "competitors": [{k: getattr(c, k) for k in _COMPETITOR_KEYS} for c in config.competitors],
+    } | ({} if config.custom is None else {"custom": custom_dict(config.custom)})
+
+
+def custom_dict(spec: CustomSurface) -> dict[str, Any]:
+    return {
+        "text": spec.text,
+        "domain": [list(spec.domain[0]), list(spec.domain[1])],
+        "minima": None if spec.minima is None else [list(p) for p in spec.minima],
     }
+
+
+def _pair(value: Any, what: str) -> tuple[float, float]:
+    _require(
+        isinstance(value, list) and len(value) == 2 and all(map(_is_number, value)),
+        f"{what} must be a pair of numbers, got {value!r}",
+    )
+    return float(value[0]), float(value[1])
+
+
+def custom_from_dict(d: Any) -> CustomSurface:
+    """A typed formula surface from its JSON form; the formula itself is checked by its parser."""
+    _require(isinstance(d, dict), "custom must be an object")
+    _no_unknown(d, ("text", "domain", "minima"), "custom: unknown key")
+    text = d.get("text")
+    _require(isinstance(text, str), f"custom text must be a string, got {type(text).__name__}")
+    domain = d.get("domain")
+    _require(isinstance(domain, list) and len(domain) == 2, "custom domain must be [[x0, x1], [y0, y1]]")
+    minima = d.get("minima")
+    _require(minima is None or isinstance(minima, list), "custom minima must be a list of [x, y] or null")
+    return CustomSurface(
+        text=text,
+        domain=(_pair(domain[0], "custom domain x"), _pair(domain[1], "custom domain y")),
+        minima=None if minima is None else tuple(_pair(p, "a custom minimum") for p in minima),
+    )
 
 
 def json_bytes(race: Race, step_range: tuple[int, int]) -> bytes:
@@ -179,11 +213,13 @@ def config_from_dict(d: Any) -> RaceConfig:
     checked by `run_race`."""
     _require(isinstance(d, dict), "config must be an object")
     known = ("surface", "surface_options", "start", "steps", "eps_placement", "n_examples", "spread")
-    known += ("seed", "competitors")
+    known += ("seed", "competitors", "custom")
     _no_unknown(d, known, "config: unknown key")
-    surface = d.get("surface", "beale")
+    custom = None if d.get("custom") is None else custom_from_dict(d["custom"])
+    surface = d.get("surface", CUSTOM if custom is not None else "beale")
+    _require(custom is None or surface == CUSTOM, f"a config with a custom formula has surface {CUSTOM!r}")
     _require(
-        isinstance(surface, str) and surface in surfaces.SURFACES,
+        isinstance(surface, str) and (surface in surfaces.SURFACES or custom is not None),
         f"unknown surface {surface!r}; known surfaces: {', '.join(surfaces.SURFACES)}",
     )
     options = d.get("surface_options", {})
@@ -222,6 +258,7 @@ def config_from_dict(d: Any) -> RaceConfig:
         spread=None if spread is None else float(spread),
         seed=0 if seed is None else seed,
         competitors=tuple(_competitor(i, c) for i, c in enumerate(competitors)),
+        custom=custom,
     )
 
 

@@ -1,0 +1,337 @@
+"""The stability map view: sweep two hyperparameters of one of the race's competitors and colour
+every (x, y) cell by what that run did.
+
+`stability_map(settings, key=..., on_pick=...)` draws the whole view; it takes the surface, start,
+steps, tolerance, eps placement, stochastic settings and the competitor's other hyperparameters from
+the race's settings, so the map follows the sidebar. Clicking a cell calls `on_pick` with
+`pick_settings(...)`: the keyword arguments of `optviz.run` for that cell plus the index of the
+competitor under "competitor"; `apply_pick` turns that into the race's new settings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+import surfaces
+from optviz.map_figure import AXIS_TITLES, QUANTITIES, map_figure, outcome
+from optviz.optimizers import HYPERPARAMETERS, OPTIMIZERS
+from optviz.race import Competitor, CustomSurface
+from optviz.settings_url import AppSettings, race_config
+from optviz.sweep import MAX_CELLS_PER_SIDE, SCALES, Axis, StabilityMap, sweep
+
+GRID_SIZES = (8, 16, 32, 64, 128, 256, MAX_CELLS_PER_SIDE)
+DEFAULT_SIZE = 64
+# Up to this many optimizer steps the map recomputes as the sidebar moves without a visible wait
+# (the batched engine runs ~1e8 steps/s); beyond it a spinner says the map is being computed.
+LIVE_STEPS = 128 * 128 * 500
+CACHE_ENTRIES = 16  # one 512 x 512 map holds ~8 MB of outcomes
+COLOR_BY = {
+    "final_loss": "final loss (log)",
+    "reached_at": "steps to reach the tolerance",
+    "distance": "distance to the nearest minimum",
+}
+# Default sweep ranges: decades for rates and eps, the interesting band below 1 for decays.
+DEFAULT_RANGES: dict[str, tuple[float, float, str]] = {
+    "lr": (1e-4, 1.0, "log"),
+    "gamma": (0.0, 0.99, "linear"),
+    "beta1": (0.0, 0.99, "linear"),
+    "beta2": (0.9, 0.9999, "linear"),
+    "eps": (1e-10, 0.1, "log"),
+    "weight_decay": (1e-4, 1.0, "log"),
+}
+
+
+@dataclass(frozen=True)
+class MapRequest:
+    """Every input of one map: the cache key and the arguments of `optviz.sweep`."""
+
+    optimizer: str
+    surface: str
+    surface_options: tuple[tuple[str, float], ...]
+    custom: CustomSurface | None  # a typed formula surface, else None
+    start: tuple[float, float]
+    steps: int
+    tol: float
+    eps_placement: str
+    n_examples: int | None
+    spread: float | None
+    seed: int
+    fixed: tuple[tuple[str, Any], ...]  # the competitor's values of everything not swept
+    x: Axis
+    y: Axis
+
+    @property
+    def cells(self) -> int:
+        return self.x.size * self.y.size
+
+    @property
+    def live(self) -> bool:
+        return self.cells * self.steps <= LIVE_STEPS
+
+
+def competitor_values(settings: AppSettings, index: int) -> dict[str, Any]:
+    """The hyperparameters competitor `index` races with (defaults filled in, the shared rate applied)
+    and its batch size ("full" or a whole number)."""
+    c: Competitor = race_config(settings).competitors[index]
+    opt = OPTIMIZERS[c.optimizer]
+    values: dict[str, Any] = {
+        name: float(getattr(c, name) if getattr(c, name) is not None else default)
+        for name, default in opt.defaults.items()
+    }
+    batch = c.batch_size if c.batch_size is not None else opt.batch_size
+    values["batch_size"] = "full" if batch is None else batch
+    return values
+
+
+def sweepable(optimizer: str) -> tuple[str, ...]:
+    """The hyperparameters the optimizer uses, in the usual order, and the batch size."""
+    uses = OPTIMIZERS[optimizer].uses
+    return (*(n for n in HYPERPARAMETERS if n in uses), "batch_size")
+
+
+def default_range(name: str, settings: AppSettings) -> tuple[float, float, str]:
+    if name == "batch_size":
+        return 1.0, float(max(2, settings.example_count())), "log"
+    return DEFAULT_RANGES[name]
+
+
+def _fit_batch_axis(axis: Axis, n: int) -> Axis:
+    """A batch-size axis reaches at most the number of examples (a range kept from another
+    surface or N may go past it)."""
+    if axis.name != "batch_size" or axis.high <= n:
+        return axis
+    high = float(max(n, 2))
+    low = min(axis.low, high - 1.0)
+    return Axis(axis.name, low, high, axis.size, axis.scale)
+
+
+def make_request(settings: AppSettings, index: int, x: Axis, y: Axis) -> MapRequest:
+    """The map of competitor `index` over `x` and `y`, everything else as the race has it."""
+    x = _fit_batch_axis(x, settings.example_count())
+    y = _fit_batch_axis(y, settings.example_count())
+    config = race_config(settings)
+    values = competitor_values(settings, index)
+    fixed = tuple(sorted((k, v) for k, v in values.items() if k not in (x.name, y.name)))
+    return MapRequest(
+        optimizer=config.competitors[index].optimizer,
+        surface=config.surface,
+        surface_options=config.surface_options,
+        custom=config.custom,
+        start=tuple(float(v) for v in config.start or config.surface_object().start),
+        steps=config.steps,
+        tol=settings.tol,
+        eps_placement=config.eps_placement,
+        n_examples=config.n_examples,
+        spread=config.spread,
+        seed=config.seed,
+        fixed=fixed,
+        x=x,
+        y=y,
+    )
+
+
+def compute(request: MapRequest) -> StabilityMap:
+    """Runs the sweep (uncached)."""
+    fixed = dict(request.fixed)
+    stochastic = {"n_examples": request.n_examples, "spread": request.spread}
+    return sweep(
+        request.optimizer,
+        request.custom.build()
+        if request.custom is not None
+        else surfaces.get(request.surface, **dict(request.surface_options)),
+        request.x,
+        request.y,
+        start=request.start,
+        steps=request.steps,
+        tol=request.tol,
+        eps_placement=request.eps_placement,
+        seed=request.seed,
+        **{k: v for k, v in stochastic.items() if v is not None},
+        **fixed,
+    )
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def cached_map(request: MapRequest) -> StabilityMap:
+    return compute(request)
+
+
+# --------------------------------------------------------------------------------------- picking
+
+
+def cell_at(m: StabilityMap, x: float, y: float) -> tuple[int, int]:
+    """The (column, row) of the cell nearest to (x, y), measured on each axis's own scale."""
+
+    def nearest(axis: Axis, v: float) -> int:
+        values = axis.values
+        if axis.scale == "log":
+            return int(np.argmin(np.abs(np.log(values) - math.log(max(v, 1e-300)))))
+        return int(np.argmin(np.abs(values - v)))
+
+    return nearest(m.x, x), nearest(m.y, y)
+
+
+def pick_settings(m: StabilityMap, index: int, i: int, j: int) -> dict[str, Any]:
+    """What `on_pick` receives for cell (column i, row j): `optviz.run`'s keyword arguments for the
+    cell and, under "competitor", the index of the competitor the map sweeps."""
+    return {**m.cell_settings(i, j), "competitor": index}
+
+
+def apply_pick(settings: AppSettings, picked: Mapping[str, Any]) -> AppSettings:
+    """The race's settings with the picked cell's values given to the competitor it came from."""
+    index = int(picked["competitor"])
+    changes = {k: picked[k] for k in (*HYPERPARAMETERS, "batch_size") if k in picked}
+    competitors = list(settings.competitors)
+    competitors[index] = replace(competitors[index], **changes)
+    shared_lr = settings.shared_lr
+    if settings.shared and "lr" in changes:
+        shared_lr = float(changes["lr"])  # the shared rate is what the race runs with
+    return replace(settings, competitors=tuple(competitors), shared_lr=shared_lr)
+
+
+# -------------------------------------------------------------------------------------- controls
+
+
+def _competitor_label(settings: AppSettings, index: int) -> str:
+    return f"{index + 1}. {settings.competitors[index].title}"
+
+
+def _axis_controls(label: str, key: str, settings: AppSettings, names: tuple[str, ...], default: str) -> Axis:
+    name = st.selectbox(
+        f"{label} axis",
+        names,
+        index=names.index(default),
+        key=f"{key}.name",
+        format_func=lambda n: AXIS_TITLES.get(n, n),
+    )
+    low, high, scale = default_range(name, settings)
+    # Keys carry the parameter, so switching it brings back that parameter's own range.
+    a, b, c = st.columns(3)
+    low = a.number_input("min", value=low, key=f"{key}.{name}.low", format="%g")
+    high = b.number_input("max", value=high, key=f"{key}.{name}.high", format="%g")
+    scale = c.selectbox("scale", SCALES, index=SCALES.index(scale), key=f"{key}.{name}.scale")
+    return Axis(name, float(low), float(high), DEFAULT_SIZE, scale)
+
+
+def _controls(settings: AppSettings, key: str) -> tuple[int, Axis, Axis, int, str]:
+    top = st.columns([2, 2, 2])
+    index = top[0].selectbox(
+        "Optimizer",
+        range(len(settings.competitors)),
+        format_func=lambda k: _competitor_label(settings, k),
+        key=f"{key}.competitor",
+    )
+    size = top[1].select_slider(
+        "Grid size (cells per side)", GRID_SIZES, value=DEFAULT_SIZE, key=f"{key}.size"
+    )
+    color_by = top[2].selectbox(
+        "Colour by", tuple(COLOR_BY), format_func=COLOR_BY.__getitem__, key=f"{key}.color"
+    )
+    optimizer = settings.competitors[index].optimizer
+    names = sweepable(optimizer)
+    left, right = st.columns(2)
+    # Keys carry the optimizer: another optimizer has other hyperparameters to choose from.
+    with left:
+        x = _axis_controls("x", f"{key}.{optimizer}.x", settings, names, names[0])
+    with right:
+        y_names = tuple(n for n in names if n != x.name)
+        y = _axis_controls("y", f"{key}.{optimizer}.y", settings, y_names, y_names[0])
+    return index, x, y, size, color_by
+
+
+def _sized(axis: Axis, size: int) -> Axis:
+    return Axis(axis.name, axis.low, axis.high, size, axis.scale)
+
+
+def _handle_click(event: Any, m: StabilityMap, index: int, key: str, on_pick: Callable[[dict], None]) -> None:
+    points = event.get("selection", {}).get("points", []) if event else []
+    if not points:
+        return
+    point = points[0]
+    i, j = cell_at(m, float(point["x"]), float(point["y"]))
+    picked = pick_settings(m, index, i, j)
+    # A selection persists across reruns; act on each click once.
+    marker = f"{key}.picked"
+    if st.session_state.get(marker) == picked:
+        return
+    st.session_state[marker] = picked
+    on_pick(picked)
+
+
+def _axis_key(axis: Axis) -> str:
+    return f"{axis.name}.{axis.low:g}.{axis.high:g}.{axis.size}.{axis.scale}"
+
+
+def _pick_controls(
+    m: StabilityMap, index: int, near: tuple[int, int], key: str, on_pick: Callable[[dict], None]
+) -> None:
+    """Choosing a cell by its values: works at every grid size (the click layer stops at 128 x 128)
+    and from the keyboard."""
+    # Keys carry the axes: another grid has other positions.
+    key = f"{key}.pick.{_axis_key(m.x)}.{_axis_key(m.y)}"
+    with st.expander("Race with a cell's values"):
+        a, b = st.columns(2)
+        i = a.select_slider(
+            AXIS_TITLES[m.x.name],
+            range(m.x.size),
+            value=near[0],
+            format_func=lambda k: f"{m.x.values[k]:.4g}",
+            key=f"{key}.x",
+        )
+        j = b.select_slider(
+            AXIS_TITLES[m.y.name],
+            range(m.y.size),
+            value=near[1],
+            format_func=lambda k: f"{m.y.values[k]:.4g}",
+            key=f"{key}.y",
+        )
+        st.caption(f"This cell {outcome(m, j, i)}; final loss {m.final_loss[j, i]:.4g}.")
+        if st.button("Race with these values", key=f"{key}.go"):
+            on_pick(pick_settings(m, index, i, j))
+
+
+def stability_map(settings: AppSettings, *, key: str, on_pick: Callable[[dict], None]) -> None:
+    """Draws the stability map view of the race in `settings`."""
+    if not settings.competitors:
+        st.info("Add a competitor to the race to map its hyperparameters.")
+        return
+    try:
+        index, x, y, size, color_by = _controls(settings, key)
+        request = make_request(settings, index, _sized(x, size), _sized(y, size))
+    except ValueError as error:
+        st.error(f"This map cannot be drawn: {error}", icon=":material/error:")
+        return
+    try:
+        if request.live:
+            m = cached_map(request)
+        else:
+            with st.spinner(f"Running {request.cells:,} runs of {request.steps} steps..."):
+                m = cached_map(request)
+    except ValueError as error:
+        st.error(f"This map cannot be computed: {error}", icon=":material/error:")
+        return
+    current = competitor_values(settings, index)
+    if current.get("batch_size") == "full":
+        current["batch_size"] = settings.example_count()
+    numeric = {k: float(v) for k, v in current.items() if not isinstance(v, str)}
+    fig = map_figure(m, color_by, current=numeric, clickable=True)
+    event = st.plotly_chart(
+        fig, key=f"{key}.chart", on_select="rerun", selection_mode="points", width="stretch"
+    )
+    _handle_click(event, m, index, key, on_pick)
+    near = cell_at(m, numeric.get(m.x.name, m.x.values[0]), numeric.get(m.y.name, m.y.values[0]))
+    _pick_controls(m, index, near, key, on_pick)
+    st.caption(
+        f"{request.cells:,} runs of {request.steps} steps from {request.start}, tolerance {request.tol:g}. "
+        "Red cells diverged; × marks the race's own values. "
+        "Click a cell (or choose one below) to race with its values."
+    )
+
+
+__all__ = ["QUANTITIES", "apply_pick", "cell_at", "make_request", "pick_settings", "stability_map"]

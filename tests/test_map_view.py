@@ -1,0 +1,170 @@
+"""The stability map view in a page of its own: the controls change the computed map, bad ranges
+give a message, and a picked cell loads into the race as the single run it stands for."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import optviz
+from optviz import map_view
+from optviz.race import run_race
+from optviz.settings_url import AppSettings, race_config
+from optviz.sweep import Axis
+
+SCRIPT = str(Path(__file__).with_name("map_view_app.py"))
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(SCRIPT, default_timeout=300).run()
+    assert not at.exception
+    return at
+
+
+def _figure(at: AppTest) -> dict:
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def _z(at: AppTest) -> np.ndarray:
+    z = _figure(at)["data"][0]["z"]
+    if isinstance(z, dict):  # plotly sends numpy arrays as base64 typed arrays
+        shape = tuple(int(n) for n in str(z["shape"]).split(","))
+        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(shape)
+    return np.array(z, dtype=float)
+
+
+def test_the_default_map_and_its_controls():
+    at = _app()
+    spec = _figure(at)
+    assert "learning rate" in spec["layout"]["xaxis"]["title"]["text"]
+    assert _z(at).shape == (map_view.DEFAULT_SIZE, map_view.DEFAULT_SIZE)
+
+    at.select_slider(key="map.size").set_value(16).run()
+    first = _z(at)
+    assert first.shape == (16, 16)
+
+    optimizer = AppSettings().competitors[0].optimizer
+    at.number_input(key=f"map.{optimizer}.x.lr.high").set_value(0.01).run()
+    assert not at.exception
+    smaller = _z(at)
+    assert not np.array_equal(np.nan_to_num(first, nan=-99), np.nan_to_num(smaller, nan=-99))
+
+    at.selectbox(key="map.color").set_value("distance").run()
+    assert "distance" in _figure(at)["data"][0]["colorbar"]["title"]["text"]
+
+
+def test_another_competitor_offers_its_own_hyperparameters():
+    at = _app()
+    settings = AppSettings()
+    index = next(k for k, c in enumerate(settings.competitors) if c.optimizer == "adam")
+    at.select_slider(key="map.size").set_value(8).run()
+    at.selectbox(key="map.competitor").set_value(index).run()
+    assert not at.exception
+    x_names = at.selectbox(key="map.adam.x.name").options
+    assert set(x_names) >= {
+        "learning rate η",
+        "first-moment decay β₁",
+        "second-moment decay β₂",
+        "batch size",
+    }
+    at.selectbox(key="map.adam.y.name").set_value("beta2").run()
+    assert "β₂" in _figure(at)["layout"]["yaxis"]["title"]["text"]
+
+
+def test_a_bad_range_gives_a_message_not_an_error():
+    at = _app()
+    optimizer = AppSettings().competitors[0].optimizer
+    at.number_input(key=f"map.{optimizer}.x.lr.low").set_value(-1.0).run()
+    assert not at.exception
+    assert any("positive minimum" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("name", ["adam", "momentum"])
+def test_a_picked_cell_loads_into_the_race_as_its_single_run(name):
+    settings = AppSettings()
+    index = next(k for k, c in enumerate(settings.competitors) if c.optimizer == name)
+    y = "beta1" if name == "adam" else "gamma"
+    request = map_view.make_request(
+        settings, index, Axis("lr", 1e-3, 0.3, 6, "log"), Axis(y, 0.0, 0.95, 5, "linear")
+    )
+    m = map_view.compute(request)
+    i, j = map_view.cell_at(m, float(m.x.values[4]) * 1.01, float(m.y.values[2]))
+    assert (i, j) == (4, 2)
+    picked = map_view.pick_settings(m, index, i, j)
+    assert picked["competitor"] == index
+
+    kwargs = {k: v for k, v in picked.items() if k != "competitor"}
+    single = optviz.run(kwargs.pop("optimizer"), kwargs.pop("surface"), **kwargs)
+    assert single.loss[-1] == m.final_loss[j, i]
+
+    raced = run_race(race_config(map_view.apply_pick(settings, picked)))
+    runner = raced.runners[index]
+    assert runner.trajectory.loss[-1] == m.final_loss[j, i]
+
+
+def test_choosing_a_cell_passes_its_settings_to_on_pick():
+    at = _app()
+    at.select_slider(key="map.size").set_value(8).run()
+    button = next(b for b in at.button if b.key.endswith(".go"))
+    sliders = [s for s in at.select_slider if ".pick." in s.key]
+    sliders[0].set_value(3)
+    sliders[1].set_value(5)
+    button.click().run()
+    assert not at.exception
+    picks = at.session_state["picks"]
+    assert len(picks) == 1
+    optimizer = AppSettings().competitors[0].optimizer
+    request = map_view.make_request(
+        AppSettings(), 0, Axis("lr", 1e-4, 1.0, 8, "log"), Axis("batch_size", 1.0, 100.0, 8, "log")
+    )
+    m = map_view.compute(request)
+    assert picks[0] == map_view.pick_settings(m, 0, 3, 5)
+    assert picks[0]["optimizer"] == optimizer
+
+
+def test_the_click_layer_is_there_for_small_maps():
+    at = _app()
+    at.select_slider(key="map.size").set_value(8).run()
+    names = [t.get("name") for t in _figure(at)["data"]]
+    assert "cells" in names
+
+
+def test_a_pick_under_a_shared_rate_sets_the_shared_rate():
+    settings = replace(AppSettings(), shared=True, shared_lr=0.05)
+    picked = {"lr": 0.2, "batch_size": 7, "competitor": 1}
+    changed = map_view.apply_pick(settings, picked)
+    assert changed.shared_lr == 0.2
+    assert changed.competitors[1].lr == 0.2 and changed.competitors[1].batch_size == 7
+    assert changed.competitors[0] == settings.competitors[0]
+
+
+def test_large_maps_are_not_live():
+    settings = AppSettings()
+    small = map_view.make_request(settings, 0, Axis("lr", 1e-3, 1, 128), Axis("batch_size", 1, 50, 128))
+    large = map_view.make_request(settings, 0, Axis("lr", 1e-3, 1, 512), Axis("batch_size", 1, 50, 512))
+    assert small.live and not large.live
+    assert "lr" not in dict(small.fixed) and "batch_size" not in dict(small.fixed)
+
+
+def test_the_y_axis_never_repeats_the_x_axis():
+    at = _app()
+    optimizer = AppSettings().competitors[0].optimizer
+    at.select_slider(key="map.size").set_value(8).run()
+    at.selectbox(key=f"map.{optimizer}.x.name").set_value("batch_size").run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key=f"map.{optimizer}.y.name").value == "lr"
+    assert "batch size" in _figure(at)["layout"]["xaxis"]["title"]["text"]
+
+
+def test_a_batch_size_axis_never_reaches_past_the_examples() -> None:
+    from optviz.map_view import _fit_batch_axis
+
+    fitted = _fit_batch_axis(Axis("batch_size", 1, 200, 16, "log"), 50)
+    assert fitted.high == 50 and fitted.low == 1
+    assert _fit_batch_axis(Axis("lr", 1e-3, 1.0, 8), 5).high == 1.0

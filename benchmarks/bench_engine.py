@@ -23,34 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import optviz
-import surfaces
-
-
-def numpy_adam_beale(starts: np.ndarray, steps: int, lr: float) -> np.ndarray:
-    """Adam (lecture form) on Beale for every start at once, with NumPy; frozen when diverged."""
-    beale = surfaces.get("beale")
-    (x_lo, x_hi), (y_lo, y_hi) = beale.bounds
-    x, y = starts[:, 0].copy(), starts[:, 1].copy()
-    m = np.zeros((2, len(x)))
-    G = np.zeros((2, len(x)))
-    alive = np.ones(len(x), dtype=bool)
-    b1, b2, eps = 0.9, 0.999, 1e-8
-    for t in range(1, steps + 1):
-        y2 = y * y
-        y3 = y2 * y
-        a = 1.5 - x + x * y
-        b = 2.25 - x + x * y2
-        c = 2.625 - x + x * y3
-        g = np.stack((2 * (a * (y - 1) + b * (y2 - 1) + c * (y3 - 1)), 2 * x * (a + 2 * b * y + 3 * c * y2)))
-        m = b1 * m + (1 - b1) * g
-        G = b2 * G + (1 - b2) * g * g
-        step = lr / np.sqrt(G / (1 - b2**t) + eps) * (m / (1 - b1**t))
-        nx, ny = x - step[0], y - step[1]
-        ok = alive & (nx >= x_lo) & (nx <= x_hi) & (ny >= y_lo) & (ny <= y_hi)
-        x = np.where(ok, nx, x)
-        y = np.where(ok, ny, y)
-        alive = ok
-    return np.column_stack((x, y))
+from benchmarks.numpy_reference import adam_beale as numpy_adam_beale
 
 
 def best_of(repeats: int, fn) -> float:

@@ -48,6 +48,7 @@ MINIMUM_SIZE = 15
 FONT_SIZE = 14
 CAMERA = (-55.0, 32.0)  # 3-D view: azimuth and elevation in degrees, shared with the player
 MINIMUM_COLOR = "#ffffff"
+UNDEFINED_COLOR = "#d9d9d9"  # where a typed formula is undefined
 DIVERGED_NOTE = "diverged at step {step}"
 
 
@@ -286,9 +287,13 @@ class BandImage:
 def _band_image(key: _Key, size: int) -> BandImage:
     scale = _color_scale(key)
     _, _, f = _grid(key.surface, size, size, centred=True)
-    bands = scale.band_of(np.where(np.isfinite(f), f, np.inf))[::-1].astype(np.uint8)
+    finite = np.isfinite(f)
+    # Where the surface is undefined (a typed log, sqrt or 1/x) the map shows a band of its own.
+    bands = np.where(finite, scale.band_of(np.where(finite, f, scale.high)), scale.bands)
+    bands = bands[::-1].astype(np.uint8)
     bands.flags.writeable = False
-    return BandImage(bands, tuple(scale.band_colors()))
+    colors = tuple(scale.band_colors())
+    return BandImage(bands, (*colors, UNDEFINED_COLOR) if not finite.all() else colors)
 
 
 def band_image(surface: Surface, size: int = IMAGE_SIZE) -> BandImage:

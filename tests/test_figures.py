@@ -315,3 +315,15 @@ def test_nice_ticks():
     assert figures.nice_ticks(0, 500, 6) == [0, 100, 200, 300, 400, 500]
     assert figures.format_number(1e-7) == "1e-7"
     assert figures.format_number(0.25) == "0.25"
+
+
+def test_where_a_typed_formula_is_undefined_the_map_shows_its_own_band():
+    import surfaces as surfaces_module
+
+    s = surfaces_module.from_formula("sqrt(x) + y^2", domain=((-1, 3), (-2, 2)), minima=[(0, 0)])
+    image = figures.band_image(s, 64)
+    undefined = len(image.colors) - 1
+    assert image.colors[undefined] == figures.UNDEFINED_COLOR
+    # x < 0 is the left quarter of the domain: those pixels, and only those, carry the extra band.
+    assert (image.bands[:, :15] == undefined).all()
+    assert not (image.bands[:, 17:] == undefined).any()

@@ -41,33 +41,35 @@ except ValueError as error:
     st.error(f"This race cannot run: {error}", icon=":material/error:")
     st.stop()
 
-race_tab, map_tab = st.tabs(["Race", "Stability map"])
+# Only the open tab runs: the stability map costs nothing while the race is on screen.
+race_tab, map_tab = st.tabs(["Race", "Stability map"], key="tab", on_change="rerun")
 view = settings.view
-with race_tab:
-    race_player(
-        race,
-        PlayerOptions(
-            show_3d=view.show_3d,
-            show_arrows=view.show_arrows,
-            show_rates=view.show_rates,
-            trail=view.trail or None,
-            speed=view.speed,
-        ),
-        key="race",
-        on_start=ui.set_start,
-    )
-    ui.divergence_notes(race)
-    ui.batch_notes(race, settings)
+if race_tab.open:
+    with race_tab:
+        race_player(
+            race,
+            PlayerOptions(
+                show_3d=view.show_3d,
+                show_arrows=view.show_arrows,
+                show_rates=view.show_rates,
+                trail=view.trail or None,
+                speed=view.speed,
+            ),
+            key="race",
+            on_start=ui.set_start,
+        )
+        ui.divergence_notes(race)
+        ui.batch_notes(race, settings)
 
-    results, notes = st.columns([3, 2], gap="large")
-    with results:
-        st.subheader("Results", anchor=False)
-        ui.results_table(race, settings.tol)
-    with notes:
-        ui.about(settings)
-    ui.export_section(race)
-    if view.show_formulas:
-        ui.formulas(settings)
+        results, notes = st.columns([3, 2], gap="large")
+        with results:
+            st.subheader("Results", anchor=False)
+            ui.results_table(race, settings.tol)
+        with notes:
+            ui.about(settings)
+        ui.export_section(race)
+        if view.show_formulas:
+            ui.formulas(settings)
 
 
 def race_with_cell(cell: dict) -> None:
@@ -76,5 +78,6 @@ def race_with_cell(cell: dict) -> None:
     st.rerun()
 
 
-with map_tab:
-    map_view.stability_map(settings, key="map", on_pick=race_with_cell)
+if map_tab.open:
+    with map_tab:
+        map_view.stability_map(settings, key="map", on_pick=race_with_cell)

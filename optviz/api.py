@@ -6,7 +6,6 @@ per-optimizer defaults, and call the one Numba kernel in `optviz.engine`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -18,6 +17,7 @@ from optviz.optimizers import HYPERPARAMETERS, Optimizer
 from optviz.optimizers import get as get_optimizer
 from surfaces import Surface, program
 from surfaces.finite_sum import batch_means, examples
+from surfaces.surface import finite_number
 
 MAX_STEPS = 100_000  # one trajectory records every iterate: 100k steps is ~10 MB
 MAX_LANE_STEPS = 10**11  # run_many: trajectories x steps
@@ -105,13 +105,7 @@ class Outcomes:
     settings: dict[str, Any]  # the per-run values (arrays) and shared ones
 
 
-def _number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
+_number = finite_number
 
 
 def _integer(name: str, value: Any, low: int, high: int) -> int:
@@ -216,8 +210,11 @@ def _kernel_inputs(surf: Surface) -> tuple[int, np.ndarray, np.ndarray]:
     return sid, surf.param_array, np.array([x0, x1, y0, y1])
 
 
-def _noise(surf: Surface, batch_size: int | None, n_examples: Any, spread: Any, seed: int, steps: int):
-    """The per-update batch terms (empty for the full batch) and the resolved N and spread."""
+def _batches(
+    opt: Optimizer, surf: Surface, batch_size: Any, n_examples: Any, spread: Any, seed: int, steps: int
+) -> tuple[np.ndarray, int | None, int, float]:
+    """Each update's batch terms (empty for the full batch), the batch size (None: full), and the
+    number and spread of the training examples used."""
     if n_examples is not None:
         n_examples = _integer("n_examples", n_examples, 1, 100_000)
     if spread is not None:
@@ -225,8 +222,9 @@ def _noise(surf: Surface, batch_size: int | None, n_examples: Any, spread: Any, 
         if spread < 0:
             raise ValueError(f"spread must be >= 0, got {spread}")
     ex = examples(surf, n_examples, spread, seed)
-    spread_used = surf.spread if spread is None else spread
-    return ex, spread_used
+    size = _batch(opt, batch_size, ex.n)
+    noise = np.empty((0, 5)) if size is None else batch_means(ex, size, steps + 1, seed)
+    return noise, size, ex.n, surf.spread if spread is None else spread
 
 
 def _start(surf: Surface, start: Any) -> tuple[float, float]:
@@ -285,9 +283,7 @@ def run(
         name: _hyper_value(opt, name, value)
         for name, value in zip(HYPERPARAMETERS, (lr, gamma, beta1, beta2, eps, weight_decay), strict=True)
     }
-    ex, spread_used = _noise(surf, None, n_examples, spread, seed, steps)
-    size = _batch(opt, batch_size, ex.n)
-    noise = np.empty((0, 5)) if size is None else batch_means(ex, size, steps + 1, seed)
+    noise, size, n_used, spread_used = _batches(opt, surf, batch_size, n_examples, spread, seed, steps)
 
     sid, p, box = _kernel_inputs(surf)
     H = _hyper_rows({k: np.array([v]) for k, v in hyper.items()}, eps_placement, 1)
@@ -319,7 +315,7 @@ def run(
         steps=steps,
         eps_placement=eps_placement,
         batch_size=size,
-        n_examples=ex.n,
+        n_examples=n_used,
         spread=spread_used,
         seed=seed,
         surface_options=dict(surf.options),
@@ -403,9 +399,7 @@ def run_many(
     per_run = {k: np.ascontiguousarray(np.broadcast_to(a, (n,))) for k, a in arrays.items()}
     xy0 = np.broadcast_to(xy0.reshape(-1, 2), (n, 2))
 
-    ex, spread_used = _noise(surf, None, n_examples, spread, seed, steps)
-    size = _batch(opt, batch_size, ex.n)
-    noise = np.empty((0, 5)) if size is None else batch_means(ex, size, steps + 1, seed)
+    noise, size, n_used, spread_used = _batches(opt, surf, batch_size, n_examples, spread, seed, steps)
     sid, p, box = _kernel_inputs(surf)
     H = _hyper_rows(per_run, eps_placement, n)
     final_xy = np.empty((n, 2))
@@ -424,7 +418,7 @@ def run_many(
         "steps": steps,
         "eps_placement": eps_placement,
         "batch_size": size,
-        "n_examples": ex.n,
+        "n_examples": n_used,
         "spread": spread_used,
         "seed": seed,
         "tol": tol,

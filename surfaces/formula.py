@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 
 from surfaces import program
-from surfaces.surface import Surface
+from surfaces.surface import Surface, finite_number
 
 MAX_LENGTH = 500
 MAX_NODES = 200
@@ -1136,12 +1136,7 @@ Box = tuple[tuple[float, float], tuple[float, float]]
 
 
 def _finite_number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise FormulaError(f"{name} must be a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise FormulaError(f"{name} must be finite, got {number}")
-    return number
+    return finite_number(name, value, FormulaError)
 
 
 def _pair(name: str, value: object) -> tuple[float, float]:

@@ -8,6 +8,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+
+def finite_number(name: str, value: object, error: type[ValueError] = ValueError) -> float:
+    """`value` as a finite float, or `error` naming `name` (booleans and text are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise error(f"{name} must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise error(f"{name} must be finite, got {number}")
+    return number
+
+
 ValueGrad = Callable[[float, float, object], tuple[float, float, float]]
 
 

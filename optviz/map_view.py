@@ -11,6 +11,7 @@ competitor under "competitor"; `apply_pick` turns that into the race's new setti
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,6 +20,7 @@ import numpy as np
 import streamlit as st
 
 import surfaces
+from optviz.limits import CACHE_TTL, LIVE_MAP_STEPS, MAP_CACHE_ENTRIES, MAP_SLOTS
 from optviz.map_figure import AXIS_TITLES, QUANTITIES, map_figure, outcome
 from optviz.optimizers import HYPERPARAMETERS, OPTIMIZERS
 from optviz.race import Competitor, CustomSurface
@@ -27,10 +29,6 @@ from optviz.sweep import MAX_CELLS_PER_SIDE, SCALES, Axis, StabilityMap, sweep
 
 GRID_SIZES = (8, 16, 32, 64, 128, 256, MAX_CELLS_PER_SIDE)
 DEFAULT_SIZE = 64
-# Up to this many optimizer steps the map recomputes as the sidebar moves without a visible wait
-# (the batched engine runs ~1e8 steps/s); beyond it a spinner says the map is being computed.
-LIVE_STEPS = 128 * 128 * 500
-CACHE_ENTRIES = 16  # one 512 x 512 map holds ~8 MB of outcomes
 COLOR_BY = {
     "final_loss": "final loss (log)",
     "reached_at": "steps to reach the tolerance",
@@ -72,7 +70,7 @@ class MapRequest:
 
     @property
     def live(self) -> bool:
-        return self.cells * self.steps <= LIVE_STEPS
+        return self.cells * self.steps <= LIVE_MAP_STEPS
 
 
 def competitor_values(settings: AppSettings, index: int) -> dict[str, Any]:
@@ -157,9 +155,17 @@ def compute(request: MapRequest) -> StabilityMap:
     )
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+# Large maps use every core; computed one (MAP_SLOTS) at a time, a class asking at once queues instead
+# of slowing every session's page.
+_large_maps = threading.BoundedSemaphore(MAP_SLOTS)
+
+
+@st.cache_data(max_entries=MAP_CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def cached_map(request: MapRequest) -> StabilityMap:
-    return compute(request)
+    if request.live:
+        return compute(request)
+    with _large_maps:
+        return compute(request)
 
 
 # --------------------------------------------------------------------------------------- picking

@@ -507,6 +507,9 @@ def from_query(
     custom = _custom(r, base) if surface == CUSTOM else None
     if surface == CUSTOM and custom is None:
         surface = base.surface if base.custom is None else _FIRST_SURFACE
+        for key in ("dom", "min"):
+            if r.has(key) and not any(w.startswith(f"{key}:") for w in r.warnings):
+                r.warn(f"{key}: ignored, since the link gives no usable formula f=...")
     elif surface != CUSTOM:
         for key in _CUSTOM_KEYS:
             if r.has(key):

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pandas as pd
 import streamlit as st
@@ -31,10 +31,11 @@ from optviz.export import (
     RESOLUTIONS,
     VIEWS,
     ExportOptions,
-    export_bytes,
+    export_in_worker,
     frame_count,
     suggested_filename,
 )
+from optviz.limits import CACHE_TTL, FORMULA_CACHE_ENTRIES, RACE_CACHE_ENTRIES
 from optviz.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS, library_formula
 from optviz.race import (
     CUSTOM,
@@ -276,7 +277,8 @@ def sidebar(settings: AppSettings, problems: list[str]) -> AppSettings:
 
 def _apply_preset() -> None:
     name = st.session_state[PREFIX + "preset"]
-    if name is None:
+    # A browser offers only the listed presets; anything else (a tampered request) changes nothing.
+    if name not in presets.PRESETS:
         return
     settings = current()
     # A preset sets the race; how it is shown stays as the user chose.
@@ -302,7 +304,12 @@ def preset_picker(settings: AppSettings) -> None:
 
 
 def _surface_changed() -> None:
-    load(current().with_surface(st.session_state[PREFIX + "surface"]))
+    key = PREFIX + "surface"
+    if st.session_state[key] not in surface_names():
+        # Only a tampered request names another surface: the widget goes back to the race's surface.
+        st.session_state[key] = current().surface
+        return
+    load(current().with_surface(st.session_state[key]))
 
 
 _GROUP_TITLES = {"lecture": "Lecture", "standard": "Test function", "data": "Data fit"}
@@ -345,7 +352,7 @@ def surface_section(settings: AppSettings, problems: list[str]) -> AppSettings:
     return replace(settings, surface=name, surface_options=tuple(options))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=FORMULA_CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def custom_surface(spec: CustomSurface) -> surfaces.Surface:
     """A typed formula built once per text, domain and minima (a refused one raises FormulaError)."""
     return spec.build()
@@ -760,7 +767,7 @@ def about(settings: AppSettings) -> None:
     st.markdown(f"**About this surface.** {settings.surface_object().description}")
 
 
-@st.cache_data(max_entries=32, show_spinner="Running the race...")
+@st.cache_data(max_entries=RACE_CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner="Running the race...")
 def compute_race(config: RaceConfig) -> Race:
     """Cached on every input (the whole config), so reruns that change only the view are instant."""
     return run_race(config)
@@ -921,8 +928,12 @@ def prepare_export(race: Race, fmt: str, options: ExportOptions) -> None:
     def progress(done: int, total: int) -> None:
         bar.progress(done / total if total else 1.0, text=f"Preparing... {done} of {total}")
 
+    def waiting() -> None:
+        bar.progress(0.0, text="Waiting for a free export slot (other files are being made)...")
+
     try:
-        data = export_bytes(race, fmt, options, progress=progress)
+        # Videos are drawn in a worker process, so one student's export never slows the class's pages.
+        data = export_in_worker(race, fmt, options, progress=progress, waiting=waiting)
     except (ValueError, OSError, RuntimeError) as error:
         st.error(f"The export failed: {error}", icon=":material/error:")
         return
@@ -955,33 +966,35 @@ def results_frame(race: Race, tol: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def tint(color: str, amount: float = 0.35) -> str:
-    """The colour mixed with white: a cell background any text stays readable on."""
-    rgb = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(255 - (255 - c) * amount):02x}" for c in rgb)
+def swatch(color: str) -> str:
+    """A small disc of the runner's colour as an image URL, for the results table's first column."""
+    svg = (
+        "<svg xmlns='http://www.w3.org/2000/svg' width='12' height='12'>"
+        f"<circle cx='6' cy='6' r='6' fill='{color}'/></svg>"
+    )
+    return "data:image/svg+xml," + quote(svg)
 
 
 def results_table(race: Race, tol: float) -> None:
     frame = results_frame(race, tol)
-    # Each row carries its runner's colour, as in the race view and the competitor boxes.
-    backgrounds = [f"background-color: {tint(r.color)}; font-weight: 600" for r in race.runners]
-    styled = frame.style.apply(lambda _: backgrounds, subset=["Optimizer"]).format(
-        {"Final loss": "{:.4g}", "Distance to min": "{:.3g}"}
-    )
+    # Each row carries its runner's colour, as in the race view and the competitor boxes. A colour
+    # column costs nothing; styling the cells (pandas Styler) took ~20 ms of every rerun.
+    frame.insert(0, "", [swatch(r.color) for r in race.runners])
     st.dataframe(
-        styled,
+        frame,
         hide_index=True,
         width="stretch",
         column_config={
-            "Final loss": st.column_config.Column(
-                help="f(w) at the last step (the last good one if diverged)"
+            "": st.column_config.ImageColumn(width=24),
+            "Final loss": st.column_config.NumberColumn(
+                format="%.4g", help="f(w) at the last step (the last good one if diverged)"
             ),
             "Steps to tol": st.column_config.Column(
                 help=f"The first step whose loss is within {tol:g} of the minimum's (tolerance: sidebar)"
             ),
             "Diverged": st.column_config.Column(help="The update at which the iterate blew up, if it did"),
-            "Distance to min": st.column_config.Column(
-                help="From the last point to the nearest global minimum"
+            "Distance to min": st.column_config.NumberColumn(
+                format="%.3g", help="From the last point to the nearest global minimum"
             ),
         },
     )

@@ -3,8 +3,9 @@
 One entry point per use, both running the same code, so a download button and the command line give
 the same bytes for the same race and options:
 
-    data = export_bytes(race, "gif", ExportOptions(duration=5), progress=show)  # a download button
+    data = export_bytes(race, "gif", ExportOptions(duration=5), progress=show)  # in this process
     write_export(race, "mp4", "beale.mp4", ExportOptions(resolution="1080p"))  # a file
+    data = export_in_worker(race, "gif", options, progress=show)  # a server's download button
 
 Pure functions: nothing here knows Streamlit. `progress(done, total)` is called as frames are finished
 (once, with (1, 1), for the formats without frames); an exception raised in it stops the export and
@@ -31,6 +32,7 @@ from optviz.export.options import (
     ExportOptions,
     frame_steps,
 )
+from optviz.export.worker import EXPORT_SLOTS, export_in_worker
 from optviz.race import Race
 
 Progress = Callable[[int, int], None]
@@ -51,6 +53,7 @@ _EXTENSIONS |= {".csv": "csv", ".json": "json"}
 __all__ = [
     "ANIMATED",
     "CSV_COLUMNS",
+    "EXPORT_SLOTS",
     "FORMATS",
     "MAX_DURATION_S",
     "MAX_FPS",
@@ -61,6 +64,7 @@ __all__ = [
     "VIEWS",
     "ExportOptions",
     "export_bytes",
+    "export_in_worker",
     "format_from_path",
     "frame_count",
     "load_json",

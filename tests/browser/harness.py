@@ -1,4 +1,5 @@
-"""Running the app in a real browser: a `streamlit run` server on 127.0.0.1 and Debian's Chromium.
+"""Running the app in a real browser: a `streamlit run` server on 127.0.0.1 (`loadtest.server`) and
+Debian's Chromium.
 
 Shared by the browser tests and `benchmarks/bench_app.py`. The player lives in a shadow root:
 Playwright's CSS locators reach into it, page scripts go through `PLAYER_JS`.
@@ -6,21 +7,13 @@ Playwright's CSS locators reach into it, page scripts go through `PLAYER_JS`.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from loadtest.server import Server
+from loadtest.server import serve as streamlit_server
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -43,74 +36,7 @@ PLAYER_JS = """() => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-@dataclass(frozen=True)
-class Server:
-    url: str
-    log_file: Any
-
-    def log(self) -> str:
-        """Everything the server has printed so far."""
-        self.log_file.flush()
-        self.log_file.seek(0)
-        return self.log_file.read()
-
-
-@contextlib.contextmanager
-def streamlit_server(
-    app: str = "app.py", port: int | None = None, timeout: float = 120.0
-) -> Iterator[Server]:
-    """`streamlit run app` from the repository root; yields the server (its URL and its log) and stops
-    it afterwards."""
-    port = port or free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        app,
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-    ]
-    with tempfile.TemporaryFile(mode="w+") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()
-        )
-        server = Server(url, log)
-        try:
-            deadline = time.monotonic() + timeout
-            while not _healthy(url):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start on {url}:\n{server.log()[-4000:]}")
-                time.sleep(0.2)
-            yield server
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+__all__ = ["Server", "streamlit_server"]  # for the fixtures and benchmarks
 
 
 def launch(playwright: Any) -> Any:

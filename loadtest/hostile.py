@@ -1,0 +1,332 @@
+"""Hostile input against the running server: broken links, tampered widget values, hostile formulas.
+
+    python -m loadtest.hostile [--queries 500] [--seed 0] [--url http://host:port]
+
+1. `--queries` generated query strings (wrong types, huge numbers, NaN/inf, negative and huge step
+   counts, unknown names, very long values, unicode, markup, repeated keys, broken encodings), each
+   opened as a new session. Every page must finish without an exception, draw a race (or say why it
+   cannot), and name every bad key in its warning.
+2. Widget values no browser would send (a tampered client): sliders and number boxes far outside
+   their ranges, NaN and infinities, options that do not exist, malformed map clicks, and every
+   hostile formula typed into the formula box. Every page must finish without an exception.
+3. After each batch, the server must still answer a normal page.
+
+Prints the counts and every failure; exits 1 if there was any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import random
+import sys
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from loadtest.client import AppSession, Rerun
+from loadtest.server import serve
+
+# --- Generated links. ----------------------------------------------------------------------------------
+
+NOT_NUMBERS = ["abc", "", "nan", "NaN", "inf", "-inf", "1e400", "-1e400", "9" * 400, "🙂", "1,5", "--1",
+               "0x1g", "<script>alert(1)</script>", "${jndi:ldap://x/a}", "'; DROP TABLE x;--", "a" * 5000,
+               "\u202e1", "%00", "1e", "..", "[1]", "{}", "null", "None", "true"]  # fmt: skip
+# Numbers outside each key's range (checked against the ranges in settings_url by the tests).
+OUT_OF_RANGE: dict[str, list[str]] = {
+    "steps": ["-5", "0", "2001", "1000000000", "1.5", "-1e9"],
+    "n": ["0", "-1", "10001", "1e9", "2.5"],
+    "seed": ["-1", "2147483648", "1e30", "0.5"],
+    "trail": ["-1", "2001", "1e9"],
+    "speed": ["0", "121", "-30", "1e9"],
+    "x0": ["1e7", "-1e300", "1e308"],
+    "y0": ["-1e7", "1e300"],
+    "spread": ["-1", "1001", "1e308"],
+    "lr": ["0", "-1", "11", "1e308", "-0"],
+    "tol": ["0", "-1", "1e4", "1e-300"],
+    "slope": ["0", "-1", "11", "1e9"],
+    "wall": ["0", "201", "-5"],
+    "kappa": ["0.5", "1001", "-1"],
+    "theta": ["-91", "91", "1e9"],
+    "c1.lr": ["0", "-0.1", "10.5", "1e300"],
+    "c2.gamma": ["1", "-0.1", "2", "1e9"],
+    "c3.beta1": ["1", "-1", "1.5"],
+    "c3.beta2": ["1", "2", "-0.5"],
+    "c3.eps": ["-1", "2", "1e300"],
+}
+CHOICES: dict[str, list[str]] = {
+    "surface": ["foo", "", "BEALE", "../../etc/passwd", "beale\x00", "ｂｅａｌｅ", "beale; rm -rf /"],
+    "eps_at": ["middle", "", "INSIDE", "inside outside"],
+    "c1": ["foo", "", "ADAM", "__import__", "adam()", "sgd;momentum"],
+    "c2": ["x" * 300, "🙂"],
+    "shared": ["maybe", "2", "", "yes please"],
+    "3d": ["maybe", "-1"],
+    "c1.batch": ["0", "-1", "10001", "all", "1.5", "nan"],
+}
+FORMULAS = ["__import__('os').system('id')", "9**9**9", "x" * 2000, "open('/etc/passwd')", "lambda: 1",
+            "x.__class__", "(" * 200 + "x" + ")" * 200, "1/0 + x", "exp(1000) + x", "sqrt(-1) + x",
+            "\uff58", "x\x00", "pi", "", "sin x", "x^9^9"]  # fmt: skip
+CUSTOM_TEXT: dict[str, list[str]] = {
+    "f": FORMULAS,
+    "dom": ["1,2,3", "a,b,c,d", "nan,1,2,3", "1,0,0,1", "-1e308,1e308,-1e308,1e308", "0,0,0,0", ";;;"],
+    "min": ["x,y", "1,2;3", "nan,nan", "1e400,0", ";" * 500],
+}
+UNKNOWN_KEYS = ["zzz", "c0", "c11", "c99", "c1.foo", "__proto__", "constructor", "STEPS", "steps[]", "🙂"]
+RAW = ["%ZZ", "&&&", "====", "steps", "=5", "a=b=c", "%E2%82", "+" * 100, "steps=%", "&steps=&", "?" * 50,
+       "x0=1&x0", "%F0%9F", "c1=adam&c1=sgd", "surface=custom&surface=beale"]  # fmt: skip
+# Valid pieces a broken link may also carry (from real shared links).
+VALID = ["surface=beale", "steps=500", "c1=adam", "c1.lr=0.01", "x0=1", "y0=1", "3d=0", "speed=60",
+         "surface=rosenbrock", "shared=1", "lr=0.001"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Case:
+    query: str
+    bad_keys: tuple[str, ...]  # each must be named in the page's warning
+
+
+def _pair(key: str, value: str) -> str:
+    return f"{quote(key, safe='')}={quote(value, safe='')}"
+
+
+def hostile_queries(count: int, seed: int = 0) -> list[Case]:
+    """`count` broken links: one to four bad settings each, mixed with valid ones, in random order."""
+    rng = random.Random(seed)
+    cases = [Case(raw, ()) for raw in RAW]
+    cases += [Case(f"steps={v}&steps={v}", ("steps",)) for v in ("10", "abc")]  # repeated keys
+    kinds = ["number", "range", "choice", "custom", "unknown"]
+    while len(cases) < count:
+        pairs: list[str] = []
+        bad: list[str] = []
+        custom = False
+        for _ in range(rng.randint(1, 4)):
+            kind = rng.choice(kinds)
+            if kind == "number":
+                key = rng.choice(list(OUT_OF_RANGE))
+                value = rng.choice(NOT_NUMBERS)
+            elif kind == "range":
+                key = rng.choice(list(OUT_OF_RANGE))
+                value = rng.choice(OUT_OF_RANGE[key])
+            elif kind == "choice":
+                key = rng.choice(list(CHOICES))
+                value = rng.choice(CHOICES[key])
+            elif kind == "custom":
+                key = rng.choice(list(CUSTOM_TEXT))
+                value = rng.choice(CUSTOM_TEXT[key])
+                custom = True
+            else:
+                key, value = rng.choice(UNKNOWN_KEYS), rng.choice(["1", "", "adam", "🙂"])
+            if key in bad or (custom and key == "surface"):
+                continue
+            bad.append(key)
+            pairs.append(_pair(key, value))
+        if custom:
+            pairs.append("surface=custom")
+        pairs += [v for v in rng.sample(VALID, rng.randint(0, 3)) if v.split("=")[0] not in bad]
+        # A valid piece must not give a bad key a second value, nor surface=custom a different surface.
+        pairs = [p for p in pairs if not (custom and p.startswith("surface=") and p != "surface=custom")]
+        keys = [p.split("=")[0] for p in pairs]
+        if len(keys) != len(set(keys)):
+            continue
+        rng.shuffle(pairs)
+        cases.append(Case("&".join(pairs), tuple(bad)))
+    return cases[:count]
+
+
+def named(key: str, warnings: str) -> bool:
+    """Whether the warnings name `key`: itself, or for a competitor's setting (c2.gamma) the
+    competitor, when the whole competitor was left out ("c2: unknown optimizer ...")."""
+    if key in warnings or quote(key, safe="") in warnings:
+        return True
+    competitor = key.split(".")[0]
+    return "." in key and f"{competitor}:" in warnings
+
+
+def check_link(case: Case, result: Rerun) -> str | None:
+    """What is wrong with the page a broken link gave, or None."""
+    if not result.clean:
+        return f"{result.status}: {'; '.join(result.exceptions)}"
+    warnings = " ".join(text for kind, text in result.alerts if kind in ("warning", "error"))
+    missing = [key for key in case.bad_keys if not named(key, warnings)]
+    if missing:
+        return f"the page does not name {missing} (warnings: {warnings[:300]!r})"
+    if result.chart is None and not any(kind == "error" for kind, _ in result.alerts):
+        return "no race and no message saying why"
+    return None
+
+
+# --- Tampered widget values. ----------------------------------------------------------------------------
+
+NAN, INF = math.nan, math.inf
+TAMPERED: list[dict] = [
+    {"w.steps": [1e12]}, {"w.steps": [-5]}, {"w.steps": [NAN]}, {"w.steps": [INF]}, {"w.steps": []},
+    {"w.steps": [1, 2, 3]}, {"w.x0": 1e300}, {"w.x0": NAN}, {"w.y0": -INF}, {"w.x0": 1e7},
+    {"w.c1.lr": -1.0}, {"w.c1.lr": 0.0}, {"w.c1.lr": 1e308}, {"w.c1.lr": NAN},
+    {"w.c1.lr.slider": ["not an option"]}, {"w.c1.lr.slider": []}, {"w.c1.lr.slider": ["1e-05", "1"]},
+    {"w.surface": "No such surface"}, {"w.surface": ""}, {"w.preset": "nonexistent"},
+    {"w.seed": 1e20}, {"w.seed": -1.0}, {"w.n": 1e9}, {"w.spread": -1.0},
+    {"w.speed": [1e9]}, {"w.trail": ["not a trail"]}, {"w.tol": ["0"]},
+    {"export.fps": 1e9}, {"export.fps": -1.0}, {"export.duration": 1e9}, {"export.duration": NAN},
+    {"export.trail": -5.0}, {"export.step": 1e12}, {"export.format": "exe"},
+    {"export.resolution": "8K"}, {"export.view": "4d"},
+    {"race": {"start": {"x": "a", "y": None}}}, {"race": {"start": {"x": 1e308, "y": -1e308}}},
+    {"race": {"start": "garbage"}}, {"race": {"start": {"x": NAN, "y": 0}}}, {"race": {"nonsense": 1}},
+    {"w.eps_at": "middle"}, {"w.add": "No such optimizer"}, {"w.c1.batch": ["Everything"]},
+]  # fmt: skip
+
+
+# Values Streamlit's own widgets cannot decode (NaN for a whole-number box): Streamlit stops that
+# session's run before the app's code sees it and shows its generic error notice. What must hold: no
+# traceback in the page, the server unharmed, and the same link in a new tab working again.
+STREAMLIT_REJECTS: list[dict] = [{"w.n": NAN}, {"w.seed": INF}, {"export.fps": NAN}]
+
+
+async def tampered(url: str) -> list[str]:
+    failures: list[str] = []
+    for changes in TAMPERED:
+        session = AppSession(url)
+        try:
+            await session.open()
+            keys = [k for k in changes if k in session.widgets]
+            if not keys:
+                failures.append(f"{changes}: no such widget on the page")
+                continue
+            result = await session.rerun(changes)
+            if not result.clean:
+                failures.append(f"{changes}: {result.status}: {'; '.join(result.exceptions)}")
+            elif result.chart is None and not any(kind == "error" for kind, _ in result.alerts):
+                failures.append(f"{changes}: no race and no message saying why")
+        finally:
+            await session.close()
+    for changes in STREAMLIT_REJECTS:
+        session = AppSession(url)
+        try:
+            await session.open()
+            result = await session.rerun(changes)
+            if result.tracebacks or result.status != "ok":
+                failures.append(f"{changes}: {result.status}, {result.tracebacks} tracebacks shown")
+        finally:
+            await session.close()
+        again = AppSession(url, session.query)
+        try:
+            if not (await again.open()).clean:
+                failures.append(f"{changes}: a new tab with the same link failed afterwards")
+        finally:
+            await again.close()
+    return failures
+
+
+async def formulas(url: str) -> list[str]:
+    """Every hostile formula typed into the formula box of one session, one after another."""
+    failures: list[str] = []
+    session = AppSession(url, "surface=custom&f=x%5E2%20%2B%2010%20y%5E2")
+    try:
+        await session.open()
+        if "w.custom.f" not in session.widgets:
+            return ["a link with surface=custom and a formula shows no formula box"]
+        for text in FORMULAS:
+            result = await session.rerun({"w.custom.f": text})
+            if not result.clean:
+                failures.append(f"formula {text[:40]!r}: {result.status}: {'; '.join(result.exceptions)}")
+            elif text and not any(kind == "error" for kind, _ in result.alerts):
+                failures.append(f"formula {text[:40]!r}: refused without a message")
+        result = await session.rerun({"w.custom.f": "x^2 + 3*y^2"})
+        if not result.clean or result.chart is None:
+            failures.append("a valid formula after the hostile ones did not race")
+    finally:
+        await session.close()
+    return failures
+
+
+async def links(url: str, cases: list[Case], concurrency: int = 4) -> list[str]:
+    failures: list[str] = []
+    queue: asyncio.Queue[Case] = asyncio.Queue()
+    for case in cases:
+        queue.put_nowait(case)
+
+    async def worker() -> None:
+        while not queue.empty():
+            case = queue.get_nowait()
+            session = AppSession(url, case.query)
+            try:
+                problem = check_link(case, await session.open())
+            except Exception as error:  # the connection itself failed
+                problem = f"{type(error).__name__}: {error}"
+            finally:
+                await session.close()
+            if problem:
+                failures.append(f"?{case.query[:120]} -> {problem}")
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return failures
+
+
+async def still_up(url: str) -> str | None:
+    session = AppSession(url)
+    try:
+        result = await session.open()
+    except Exception as error:
+        return f"the server did not answer a normal page: {error}"
+    finally:
+        await session.close()
+    return None if result.clean and result.chart is not None else "a normal page failed afterwards"
+
+
+async def attack(url: str, queries: int, seed: int) -> dict[str, list[str]]:
+    report: dict[str, list[str]] = {}
+    for name, job in (
+        ("links", links(url, hostile_queries(queries, seed))),
+        ("tampered widgets", tampered(url)),
+        ("formulas", formulas(url)),
+    ):
+        failures = await job
+        down = await still_up(url)
+        report[name] = failures + ([down] if down else [])
+    return report
+
+
+def app_tracebacks(log: str) -> list[str]:
+    """The server log's tracebacks that pass through the app's own code (the STREAMLIT_REJECTS
+    leave tracebacks inside Streamlit only)."""
+    blocks = log.split("Traceback (most recent call last):")[1:]
+    return [b[-1500:] for b in blocks if any(part in b for part in ("/optviz/", "/surfaces/", "app.py"))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m loadtest.hostile",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--queries", type=int, default=500, help="generated links (default 500)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--url", help="an already running server (default: start one)")
+    args = parser.parse_args(argv)
+    if args.queries < 0:
+        parser.error("--queries must be at least 0")
+
+    def run(url: str) -> dict[str, list[str]]:
+        return asyncio.run(attack(url, args.queries, args.seed))
+
+    if args.url:
+        report = run(args.url)
+    else:
+        with serve(timeout=300) as server:
+            report = run(server.url)
+            ours = app_tracebacks(server.log())
+            if ours:
+                report["server log"] = ours
+    counts = {
+        "links": args.queries,
+        "tampered widgets": len(TAMPERED) + len(STREAMLIT_REJECTS),
+        "formulas": len(FORMULAS),
+    }
+    for name, failures in report.items():
+        print(f"{name}: {counts.get(name, 0)} cases, {len(failures)} failures")
+        for failure in failures[:20]:
+            print(f"    {failure[:400]}")
+    return 1 if any(report.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

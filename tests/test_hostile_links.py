@@ -1,0 +1,64 @@
+"""Broken and hostile links: the generator behind `loadtest.hostile`, checked against the settings
+parser (every bad key is named in a warning), and a sample of its links through the whole app."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from loadtest.hostile import OUT_OF_RANGE, hostile_queries, named
+from optviz.race import run_race
+from optviz.settings_url import HYPER_RANGES, SURFACE_OPTION_RANGES, from_query, race_config
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+CASES = hostile_queries(500, seed=0)
+
+
+def test_the_generator_makes_distinct_links_of_every_kind():
+    queries = [case.query for case in CASES]
+    assert len(set(queries)) > 450
+    bad = {key for case in CASES for key in case.bad_keys}
+    assert {"steps", "surface", "f", "dom", "min", "c1", "zzz"} <= bad
+
+
+def test_out_of_range_values_really_are_out_of_range():
+    # The generator's "out of range" values must be refused by the parser's own ranges, or the
+    # live check would demand a warning for a valid value.
+    for key, values in OUT_OF_RANGE.items():
+        for value in values:
+            _, warnings = from_query({key: value} if "." not in key else {"c1": "adam", "c2": "momentum",
+                                      "c3": "adam", key: value})  # fmt: skip
+            assert any(w.startswith(key) for w in warnings), (key, value, warnings)
+    assert set(HYPER_RANGES) >= {"lr", "gamma", "beta1", "beta2", "eps"}
+    assert set(SURFACE_OPTION_RANGES) <= set(OUT_OF_RANGE)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[str(i) for i in range(len(CASES))])
+def test_every_bad_key_of_a_generated_link_is_named(case):
+    settings, warnings = from_query(parse_qs(case.query, keep_blank_values=True))
+    text = " ".join(warnings)
+    for key in case.bad_keys:
+        assert named(key, text), (case.query, warnings)
+    race_config(settings)  # what is left is a race the engine accepts
+
+
+def test_what_a_hostile_link_leaves_runs():
+    for case in CASES[::25]:
+        settings, _ = from_query(parse_qs(case.query, keep_blank_values=True))
+        race = run_race(replace(race_config(settings), steps=5))
+        assert race.runners
+
+
+@pytest.mark.parametrize("case", CASES[:: len(CASES) // 12], ids=lambda c: c.query[:50])
+def test_a_hostile_link_gives_the_page_with_a_warning_never_an_exception(case):
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params.update(parse_qs(case.query, keep_blank_values=True))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(w.value for w in at.warning)
+    for key in case.bad_keys:
+        assert named(key, text), (case.query, text)

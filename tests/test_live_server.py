@@ -1,0 +1,52 @@
+"""The real server under `streamlit run`, driven over its websocket by `loadtest`: a short class with
+exports, hostile links, tampered widget values and hostile formulas. The long load and soak runs are
+`python -m loadtest.load` and `python -m loadtest.soak`; their figures are in README.md."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from loadtest import hostile, load
+from loadtest.server import Server, serve
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    from optviz.race import RaceConfig, run_race
+
+    run_race(RaceConfig(steps=5))  # compile or load the kernels before the server needs them
+    with serve(timeout=300) as s:
+        load.warm_up(s.url)
+        yield s
+        assert not hostile.app_tracebacks(s.log()), hostile.app_tracebacks(s.log())
+
+
+def test_a_short_class_with_exports_has_no_errors(server: Server):
+    tally = asyncio.run(
+        load.run_class(server.url, sessions=5, exporters=1, duration=20, think=(0.5, 2.0), ramp=2, seed=1)
+    )
+    assert not tally.errors, tally.errors
+    assert tally.actions["first load"] == 5
+    assert len(tally.changes) >= 20
+    assert tally.exports, "the exporting session made no file"
+
+
+def test_hostile_links_give_warnings_naming_every_bad_key(server: Server):
+    cases = hostile.hostile_queries(500, seed=2)[::8]
+    assert not asyncio.run(hostile.links(server.url, cases, concurrency=2))
+
+
+def test_tampered_widget_values_never_show_an_exception(server: Server):
+    assert not asyncio.run(hostile.tampered(server.url))
+
+
+def test_hostile_formulas_are_refused_with_a_message_and_a_good_one_races_after(server: Server):
+    assert not asyncio.run(hostile.formulas(server.url))
+
+
+def test_the_server_still_serves_a_normal_page(server: Server):
+    assert asyncio.run(hostile.still_up(server.url)) is None
+    assert server.alive()

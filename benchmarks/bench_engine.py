@@ -4,7 +4,8 @@
 
 1. the batched path: Adam on Beale from many start points, all cores, optimizer steps per second;
 2. the same maths vectorised with NumPy over all start points (same divergence handling);
-3. one app-sized run: the lecture's 7 optimizers x 1,000 steps, each recording its whole path;
+3. one app-sized run: the lecture's 7 optimizers x 1,000 steps, each recording its whole path, and
+   its two largest parts timed alone (drawing the stochastic batches, the kernel);
 4. the first call in a fresh process with the on-disk kernel cache warm (import included).
 """
 
@@ -23,7 +24,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import optviz
+import surfaces
 from benchmarks.numpy_reference import adam_beale as numpy_adam_beale
+from optviz import api, engine
 
 
 def best_of(repeats: int, fn) -> float:
@@ -33,6 +36,33 @@ def best_of(repeats: int, fn) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return min(times)
+
+
+def app_run_phases() -> tuple[float, float]:
+    """The app-sized run's two largest parts, each timed alone: drawing the stochastic optimizers'
+    batches (surfaces.finite_sum) and the kernel (best of 20 each)."""
+    surf = surfaces.get("beale")
+    sid, p, box = api._kernel_inputs(surf)
+    calls = []
+    for name in optviz.LECTURE_OPTIMIZERS:
+        opt = optviz.OPTIMIZERS[name]
+        noise = api._batches(opt, surf, None, None, None, 0, 1000)[0]
+        hyper = {k: api._hyper_value(opt, k, 0.01 if k == "lr" else None) for k in api.HYPERPARAMETERS}
+        calls.append((opt, noise, np.array([api._hyper_columns(hyper, "inside")])))
+
+    def batches() -> None:
+        for opt, _, _ in calls:
+            if opt.batch_size is not None:
+                api._batches(opt, surf, None, None, None, 0, 1000)
+
+    def kernel() -> None:
+        for opt, noise, H in calls:
+            x, y = np.array([surf.start[0]]), np.array([surf.start[1]])
+            out = (np.empty(1, dtype=np.int64), np.empty(1, dtype=np.int64), np.empty(1))
+            record = (np.zeros((1001, 2)), np.zeros(1001), np.zeros((1001, 2)), np.zeros((1000, 2)))
+            engine.race(opt.rule, sid, p, H, x, y, 1000, noise, box, surf.min_value, -1.0, *out, *record)
+
+    return best_of(20, batches), best_of(20, kernel)
 
 
 def main() -> None:
@@ -71,6 +101,7 @@ def main() -> None:
 
     app_run()
     t_app = best_of(20, app_run)
+    t_batches, t_kernel = app_run_phases()
 
     code = (
         "import time; t0 = time.perf_counter(); import optviz; "
@@ -89,6 +120,9 @@ def main() -> None:
     print(f"(2) NumPy vectorised:  {total / t_numpy / 1e6:8.1f} M steps/s  ({t_numpy:.2f} s)")
     print(f"    ratio (1)/(2): {t_numpy / t_batched:.1f}x   max |difference| after 50 steps: {agree:.1e}")
     print(f"(3) app-sized run, 7 lecture optimizers x 1,000 steps recorded: {t_app * 1e3:.2f} ms")
+    print(f"    of which: drawing SGD's and mini-batch GD's batches {t_batches * 1e3:.2f} ms, "
+          f"the kernel {t_kernel * 1e3:.2f} ms, the rest (checks, results) "
+          f"{(t_app - t_batches - t_kernel) * 1e3:.2f} ms")  # fmt: skip
     print(f"(4) first call in a fresh process, cache warm (import included): {min(cold):.2f} s (best of 3)")
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
-import llvmlite.binding as llvm
 import numba
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -29,16 +29,6 @@ _JITTED_SOURCES = (
 # Strict IEEE arithmetic (no fastmath) so the engine matches plain-Python references to ~1e-12;
 # error_model="numpy" lets division by zero give inf (caught as divergence) instead of raising.
 JIT_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
-
-
-# The update rules read and write a dozen rows of one block per lane; LLVM's default limits on the
-# run-time overlap checks it may emit (8) make it give up vectorising them (Adam ran 3x slower).
-for _option in (
-    "-runtime-memory-check-threshold=256",
-    "-vectorize-memory-check-threshold=256",
-    "-memory-check-merge-threshold=256",
-):
-    llvm.set_option("optviz", _option)
 
 
 def _source_hash() -> str:
@@ -85,6 +75,25 @@ def configure_cache() -> str | None:
     return None if folder is None else str(folder)
 
 
+def _skip_blas_probe() -> None:
+    """Loads Numba's NumPy support with its BLAS probe failing at once.
+
+    Loading the first kernel imports `numba.np.arraymath`, which probes for a BLAS by importing
+    scipy.linalg: about 0.4 s of a fresh process's first call when SciPy is installed. These
+    kernels use no BLAS. Without the probe, only np.correlate and np.convolve in jitted code
+    loop instead of calling BLAS; np.dot and np.linalg still import SciPy when they are compiled.
+    """
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    sys.modules["scipy.linalg"] = None  # makes `import scipy.linalg...` raise ImportError
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        del sys.modules["scipy.linalg"]
+
+
+_skip_blas_probe()
+
 # Before any kernel is decorated: Numba reads the folder when `jit` wraps a function.
 CACHE_DIR = configure_cache()
 
@@ -92,6 +101,10 @@ CACHE_DIR = configure_cache()
 def jit(*args, **kwargs):
     """`numba.njit` with the package's options; extra keyword arguments are added to them."""
     options = {**JIT_OPTIONS, **kwargs}
+    if options.get("inline") == "always":
+        # Compiled only into its callers, whose cache holds it; a cache of its own would only
+        # cost time at import (about 0.5 ms per function).
+        options["cache"] = False
     if args and callable(args[0]):
         return numba.njit(**options)(args[0])
     return numba.njit(**options)

@@ -6,22 +6,27 @@ per-optimizer defaults, and call the one Numba kernel in `optviz.engine`.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
 
 import surfaces
-from optviz import engine
+from optviz import engine, rules
 from optviz.optimizers import HYPERPARAMETERS, Optimizer
 from optviz.optimizers import get as get_optimizer
 from surfaces import Surface, program
-from surfaces.finite_sum import batch_means, examples
+from surfaces.finite_sum import DEFAULT_EXAMPLES, batch_means, examples
 from surfaces.surface import finite_number
 
 MAX_STEPS = 100_000  # one trajectory records every iterate: 100k steps is ~10 MB
 MAX_LANE_STEPS = 10**11  # run_many: trajectories x steps
 EPS_PLACEMENTS = ("inside", "outside")
+_NO_NOISE = np.empty((0, 5))  # the batch terms of a full-batch run: none (never written to)
+_NO_RECORD = (np.empty((0, 2)), np.empty(0), np.empty((0, 2)), np.empty((0, 2)))  # run_many's paths
+PIECES_PER_THREAD = 8  # run_many's lanes go to the threads in about this many pieces each
 
 
 @dataclass(frozen=True)
@@ -184,12 +189,11 @@ def _check_extra(extra: dict[str, Any]) -> None:
         raise ValueError(f"unknown parameter {name!r}; hyperparameters are {allowed}")
 
 
-def _hyper_rows(values: dict[str, np.ndarray], eps_placement: str, n: int) -> np.ndarray:
-    """Per-run hyperparameters in the kernel's row order (`rules.HYPER_ROWS`)."""
+def _hyper_columns(values: dict[str, Any], eps_placement: str) -> tuple[Any, ...]:
+    """Per-run hyperparameters (numbers, or arrays of n) in the kernel's order (`rules.HYPER_ROWS`)."""
     eps = values["eps"]
-    zero = np.zeros(n)
-    eps_in, eps_out = (eps, zero) if eps_placement == "inside" else (zero, eps)
-    rows = (
+    eps_in, eps_out = (eps, 0.0) if eps_placement == "inside" else (0.0, eps)
+    return (
         values["lr"],
         values["gamma"],
         values["beta1"],
@@ -198,7 +202,44 @@ def _hyper_rows(values: dict[str, np.ndarray], eps_placement: str, n: int) -> np
         eps_out,
         values["weight_decay"],
     )
-    return np.array([np.broadcast_to(row, (n,)) for row in rows], dtype=np.float64)
+
+
+def _race_lanes(
+    rule: int,
+    surf: Surface,
+    H: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    steps: int,
+    noise: np.ndarray,
+    tol: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs every lane of `run_many` (x, y are stepped in place) on as many threads as Numba may
+    use; returns the final losses, hit and divergence steps. The kernel releases the GIL; the
+    lanes go out in pieces of whole blocks to whichever thread is free, so a piece whose lanes end
+    early does not leave a thread idle."""
+    sid, p, box = _kernel_inputs(surf)
+    fmin = surf.min_value
+    n = x.size
+    loss = np.empty(n)
+    hit = np.empty(n, dtype=np.int64)
+    div = np.empty(n, dtype=np.int64)
+
+    def run_piece(lo: int, hi: int) -> None:
+        engine.race(
+            rule, sid, p, H[lo:hi], x[lo:hi], y[lo:hi], steps, noise, box, fmin, tol,
+            hit[lo:hi], div[lo:hi], loss[lo:hi], *_NO_RECORD,
+        )  # fmt: skip
+
+    threads = min(numba.get_num_threads(), -(-n // rules.BLOCK))
+    if threads <= 1:
+        run_piece(0, n)
+        return loss, hit, div
+    piece = rules.BLOCK * -(-n // (rules.BLOCK * threads * PIECES_PER_THREAD))
+    with ThreadPoolExecutor(threads) as pool:
+        # list() waits for every piece and raises the first error any of them raised.
+        list(pool.map(lambda lo: run_piece(lo, min(n, lo + piece)), range(0, n, piece)))
+    return loss, hit, div
 
 
 def _kernel_inputs(surf: Surface) -> tuple[int, np.ndarray, np.ndarray]:
@@ -221,10 +262,20 @@ def _batches(
         spread = _number("spread", spread)
         if spread < 0:
             raise ValueError(f"spread must be >= 0, got {spread}")
-    ex = examples(surf, n_examples, spread, seed)
-    size = _batch(opt, batch_size, ex.n)
-    noise = np.empty((0, 5)) if size is None else batch_means(ex, size, steps + 1, seed)
-    return noise, size, ex.n, surf.spread if spread is None else spread
+    if surf.data is None:
+        # The examples are drawn only when a batch needs them (a full batch is the exact gradient).
+        n = DEFAULT_EXAMPLES if n_examples is None else n_examples
+        ex = None
+    else:
+        ex = examples(surf, n_examples, spread, seed)  # its own data set: nothing random to draw
+        n = ex.n
+    size = _batch(opt, batch_size, n)
+    if size is None:
+        noise = _NO_NOISE
+    else:
+        ex = examples(surf, n_examples, spread, seed) if ex is None else ex
+        noise = batch_means(ex, size, steps + 1, seed)
+    return noise, size, n, surf.spread if spread is None else spread
 
 
 def _start(surf: Surface, start: Any) -> tuple[float, float]:
@@ -286,18 +337,20 @@ def run(
     noise, size, n_used, spread_used = _batches(opt, surf, batch_size, n_examples, spread, seed, steps)
 
     sid, p, box = _kernel_inputs(surf)
-    H = _hyper_rows({k: np.array([v]) for k, v in hyper.items()}, eps_placement, 1)
+    H = np.array([_hyper_columns(hyper, eps_placement)])
     x = np.array([start_xy[0]])
     y = np.array([start_xy[1]])
     xy = np.zeros((steps + 1, 2))
     loss = np.zeros(steps + 1)
     grad = np.zeros((steps + 1, 2))
     rate = np.zeros((steps, 2))
-    hit = np.full(1, -1, dtype=np.int64)
-    div = np.full(1, -1, dtype=np.int64)
-    engine.race_block(
-        opt.rule, sid, p, H, x, y, steps, noise, box, surf.min_value, -1.0, hit, div, xy, loss, grad, rate
-    )
+    hit = np.empty(1, dtype=np.int64)
+    div = np.empty(1, dtype=np.int64)
+    final_loss = np.empty(1)
+    engine.race(
+        opt.rule, sid, p, H, x, y, steps, noise, box, surf.min_value, -1.0, hit, div, final_loss,
+        xy, loss, grad, rate,
+    )  # fmt: skip
     diverged_at = None if div[0] < 0 else int(div[0])
     if diverged_at is not None:
         if diverged_at == 0:
@@ -400,17 +453,13 @@ def run_many(
     xy0 = np.broadcast_to(xy0.reshape(-1, 2), (n, 2))
 
     noise, size, n_used, spread_used = _batches(opt, surf, batch_size, n_examples, spread, seed, steps)
-    sid, p, box = _kernel_inputs(surf)
-    H = _hyper_rows(per_run, eps_placement, n)
-    final_xy = np.empty((n, 2))
-    final_loss = np.empty(n)
-    hit = np.full(n, -1, dtype=np.int64)
-    div = np.full(n, -1, dtype=np.int64)
-    x0 = np.ascontiguousarray(xy0[:, 0])
-    y0 = np.ascontiguousarray(xy0[:, 1])
-    engine.race_many(
-        opt.rule, sid, p, H, x0, y0, steps, noise, box, surf.min_value, tol, final_xy, final_loss, hit, div
-    )
+    H = np.empty((n, len(rules.HYPER_ROWS)))  # one row per run
+    for k, column in enumerate(_hyper_columns(per_run, eps_placement)):
+        H[:, k] = column
+    x = xy0[:, 0].copy()
+    y = xy0[:, 1].copy()
+    final_loss, hit, div = _race_lanes(opt.rule, surf, H, x, y, steps, noise, tol)
+    final_xy = np.column_stack((x, y))
     settings = {
         "optimizer": opt.name,
         "surface": surf.name,

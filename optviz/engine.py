@@ -1,12 +1,18 @@
-"""The Numba kernels: every optimizer on every surface, one trajectory or a million.
+"""The Numba kernel: every optimizer on every surface, one trajectory or a million.
 
 One kernel serves every optimizer x surface pair: it dispatches on integer ids once per time step,
 outside the loop over trajectories, so each (optimizer, surface) inner loop is a tight loop that
 LLVM vectorises, and nothing is compiled per pair (`cache=True` keeps it on disk).
 
-Time runs in the outer loop and a block of trajectories ("lanes") in the inner loops; the batched
-path hands blocks of `BLOCK` lanes to the cores with `prange`. The single-trajectory path is the
-same kernel with one lane that also records every iterate.
+Time runs in the outer loop and a block of trajectories ("lanes") in the inner loops: `race` takes
+the lanes BLOCK at a time. It releases the GIL, so `optviz.api` runs many lanes on several threads
+by giving each a share of them. The single-trajectory path is the same kernel with one lane that
+also records every iterate.
+
+A time step makes separate passes over the block: evaluate the surface at the trial iterates,
+check them, update (`rules.update`). Each pass is a call that takes the block as a borrowed array
+and indexes it at constant offsets, so nothing in the loop over time steps does atomic reference
+counting or builds array views, which would cost more than a one-lane step's arithmetic.
 
 Divergence: an iterate that is not finite or leaves the surface's bounds, or whose loss or gradient
 is not finite, ends its lane at that step ("diverged at k" means the k-th update produced it); the
@@ -16,12 +22,13 @@ lane keeps its last good iterate, so no NaN or inf ever leaves the kernel.
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
 from optviz._jit import jit
 from optviz.rules import (
     B1T,
     B2T,
+    BETA1,
+    BETA2,
     BLOCK,
     BOX,
     DIV,
@@ -36,17 +43,18 @@ from optviz.rules import (
     NESTEROV,
     PX,
     PY,
+    QF,
     QX,
     QY,
     RX,
     RY,
-    SCRATCH1,
-    SCRATCH2,
-    SCRATCH3,
+    SHARED,
+    TX,
+    TY,
     F,
     X,
     Y,
-    row,
+    _mark,
     update,
 )
 from surfaces import functions, program
@@ -77,9 +85,14 @@ CUSTOM = len(SURFACE_FUNCTIONS)  # a typed formula: p is its program (see surfac
 
 
 @jit
-def _run_program(p, x, y, f, gx, gy, n):
-    """Interprets a formula's program over n points: one pass over the points per instruction, so
-    each pass is a simple loop that LLVM vectorises."""
+def _run_program(p, L, n):
+    """A typed formula's `value_grad_block`: interprets its program over the points, one pass over
+    them per instruction, so each pass is a simple loop that LLVM vectorises."""
+    x = L[TX : TX + n]
+    y = L[TY : TY + n]
+    f = L[F : F + n]
+    gx = L[GX : GX + n]
+    gy = L[GY : GY + n]
     n_ops = int(p[0])
     n_regs = int(p[1])
     base = program.HEADER
@@ -160,49 +173,48 @@ def _run_program(p, x, y, f, gx, gy, n):
 
 
 @jit
-def value_grad_block(sid, p, x, y, f, gx, gy, n):
-    """f, df/dx, df/dy of surface `sid` at n points."""
-    if sid == CUSTOM:
-        _run_program(p, x, y, f, gx, gy, n)
-    elif sid == 0:
+def value_grad_block(sid, p, L, n):
+    """f, df/dx, df/dy of built-in surface `sid` at the trial points of a block (rows TX, TY) into
+    rows F, GX, GY."""
+    if sid == 0:
         for i in range(n):
-            f[i], gx[i], gy[i] = _f0(x[i], y[i], p)
+            L[F + i], L[GX + i], L[GY + i] = _f0(L[TX + i], L[TY + i], p)
     elif sid == 1:
         for i in range(n):
-            f[i], gx[i], gy[i] = _f1(x[i], y[i], p)
+            L[F + i], L[GX + i], L[GY + i] = _f1(L[TX + i], L[TY + i], p)
     elif sid == 2:
         for i in range(n):
-            f[i], gx[i], gy[i] = _f2(x[i], y[i], p)
+            L[F + i], L[GX + i], L[GY + i] = _f2(L[TX + i], L[TY + i], p)
     elif sid == 3:
         for i in range(n):
-            f[i], gx[i], gy[i] = _f3(x[i], y[i], p)
+            L[F + i], L[GX + i], L[GY + i] = _f3(L[TX + i], L[TY + i], p)
     elif sid == 4:
         for i in range(n):
-            f[i], gx[i], gy[i] = _f4(x[i], y[i], p)
+            L[F + i], L[GX + i], L[GY + i] = _f4(L[TX + i], L[TY + i], p)
     elif sid == 5:
         for i in range(n):
-            f[i], gx[i], gy[i] = _f5(x[i], y[i], p)
+            L[F + i], L[GX + i], L[GY + i] = _f5(L[TX + i], L[TY + i], p)
     elif sid == 6:
         for i in range(n):
-            f[i], gx[i], gy[i] = _f6(x[i], y[i], p)
+            L[F + i], L[GX + i], L[GY + i] = _f6(L[TX + i], L[TY + i], p)
     elif sid == 7:
         for i in range(n):
-            f[i], gx[i], gy[i] = _f7(x[i], y[i], p)
+            L[F + i], L[GX + i], L[GY + i] = _f7(L[TX + i], L[TY + i], p)
     elif sid == 8:
         for i in range(n):
-            f[i], gx[i], gy[i] = _f8(x[i], y[i], p)
+            L[F + i], L[GX + i], L[GY + i] = _f8(L[TX + i], L[TY + i], p)
     elif sid == 9:
         for i in range(n):
-            f[i], gx[i], gy[i] = _f9(x[i], y[i], p)
+            L[F + i], L[GX + i], L[GY + i] = _f9(L[TX + i], L[TY + i], p)
     elif sid == 10:
         for i in range(n):
-            f[i], gx[i], gy[i] = _f10(x[i], y[i], p)
+            L[F + i], L[GX + i], L[GY + i] = _f10(L[TX + i], L[TY + i], p)
     elif sid == 11:
         for i in range(n):
-            f[i], gx[i], gy[i] = _f11(x[i], y[i], p)
+            L[F + i], L[GX + i], L[GY + i] = _f11(L[TX + i], L[TY + i], p)
     elif sid == 12:
         for i in range(n):
-            f[i], gx[i], gy[i] = _f12(x[i], y[i], p)
+            L[F + i], L[GX + i], L[GY + i] = _f12(L[TX + i], L[TY + i], p)
 
 
 @jit
@@ -214,97 +226,148 @@ def evaluate(sid, p, x, y):
     f = np.empty(n)
     gx = np.empty(n)
     gy = np.empty(n)
-    value_grad_block(sid, p, xf, yf, f, gx, gy, n)
+    L = np.empty(N_ROWS)
+    for lo in range(0, n, BLOCK):
+        m = min(BLOCK, n - lo)
+        L[TX : TX + m] = xf[lo : lo + m]
+        L[TY : TY + m] = yf[lo : lo + m]
+        if sid == CUSTOM:
+            _run_program(p, L, m)
+        else:
+            value_grad_block(sid, p, L, m)
+        f[lo : lo + m] = L[F : F + m]
+        gx[lo : lo + m] = L[GX : GX + m]
+        gy[lo : lo + m] = L[GY : GY + m]
     return f.reshape(x.shape), gx.reshape(x.shape), gy.reshape(x.shape)
 
 
 @jit(inline="always")
-def _check_point(L, t, Q, noise, fmin, tol, n):
-    """Adds the batch's term (evaluated at the gradient's point, rows Q) to the gradient if the run
-    is stochastic; ends lanes whose loss or gradient at iterate t is not finite, back at their
-    previous iterate; notes lanes within tol of fmin. Returns the number of lanes still alive.
-
-    Branch-free, so LLVM vectorises it: every element is loaded unconditionally and results are
-    selected (a load inside a condition would be a branch).
-    """
-    dxx = dxy = dyy = ax = ay = 0.0
-    if noise.shape[0] > 0:
-        dxx, dxy, dyy, ax, ay = noise[t, 0], noise[t, 1], noise[t, 2], noise[t, 3], noise[t, 4]
-    q_x, q_y, f, g_x, g_y = row(L, Q), row(L, Q + BLOCK), row(L, F), row(L, GX), row(L, GY)
-    x, y, p_x, p_y, div, hit = row(L, X), row(L, Y), row(L, PX), row(L, PY), row(L, DIV), row(L, HIT)
-    n_alive = 0
-    for i in range(n):
-        fi = f[i]
-        gx = g_x[i] + (dxx * q_x[i] + dxy * q_y[i] + ax)
-        gy = g_y[i] + (dxy * q_x[i] + dyy * q_y[i] + ay)
-        g_x[i] = gx
-        g_y[i] = gy
-        di = div[i]
-        hi = hit[i]
-        xi = x[i]
-        yi = y[i]
-        pxi = p_x[i]
-        pyi = p_y[i]
-        finite = (np.abs(fi) < np.inf) & (np.abs(gx) < np.inf) & (np.abs(gy) < np.inf)
-        alive = di < 0.0
-        bad = alive & (not finite)
-        now = alive & finite
-        x[i] = pxi if bad else xi
-        y[i] = pyi if bad else yi
-        div[i] = t if bad else di
-        hit[i] = t if (now & (hi < 0.0) & (fi - fmin <= tol)) else hi
-        n_alive += np.int64(now)
-    return n_alive
-
-
-@jit(inline="always")
-def _evaluate(opt, sid, p, L, t, noise, fmin, tol, n):
-    """Loss at every lane's iterate t and the gradient where the optimizer asks for it."""
-    x = L[X : X + n]
-    y = L[Y : Y + n]
-    if opt == NESTEROV:
-        # Nesterov evaluates the gradient where momentum is about to carry the iterate.
-        q_x, q_y, gamma, m_x, m_y = row(L, QX), row(L, QY), row(L, GAMMA), row(L, MX), row(L, MY)
-        for i in range(n):
-            q_x[i] = x[i] - gamma[i] * m_x[i]
-            q_y[i] = y[i] - gamma[i] * m_y[i]
-        gx, gy = L[GX : GX + n], L[GY : GY + n]
-        value_grad_block(sid, p, L[QX : QX + n], L[QY : QY + n], L[SCRATCH1 : SCRATCH1 + n], gx, gy, n)
-        value_grad_block(
-            sid, p, x, y, L[F : F + n], L[SCRATCH2 : SCRATCH2 + n], L[SCRATCH3 : SCRATCH3 + n], n
-        )
-        return _check_point(L, t, QX, noise, fmin, tol, n)
-    value_grad_block(sid, p, x, y, L[F : F + n], L[GX : GX + n], L[GY : GY + n], n)
-    return _check_point(L, t, X, noise, fmin, tol, n)
+def _settle(L, i, t, fi, gx, gy, fmin, tol):
+    """Lane i's part of a check, given its loss and gradient; returns (alive, ended) as 0 or 1."""
+    L[GX + i] = gx
+    L[GY + i] = gy
+    L[X + i] = L[TX + i]
+    L[Y + i] = L[TY + i]
+    di = L[DIV + i]
+    hi = L[HIT + i]
+    finite = (np.abs(fi) < np.inf) & (np.abs(gx) < np.inf) & (np.abs(gy) < np.inf)
+    alive = di < 0.0
+    bad = alive & (not finite)
+    now = alive & finite
+    L[DIV + i] = _mark(di, t, bad)
+    L[HIT + i] = _mark(hi, t, now & (hi < 0.0) & (fi - fmin <= tol))
+    return np.int64(now), np.int64(bad)
 
 
 @jit
-def race_block(
-    opt, sid, p, H, x, y, steps, noise, box, fmin, tol, hit, div, rec_xy, rec_loss, rec_grad, rec_rate
-):
-    """Steps up to BLOCK lanes (x, y) in place for `steps` updates; returns the final losses.
+def _check(L, t, fmin, tol, n):
+    """Takes the trial iterates (rows T) as iterate t (rows X), with the loss and gradient there (rows
+    F, GX, GY). Ends lanes whose loss or gradient is not finite (div = t) and notes lanes within
+    tol of fmin. Returns the number of lanes still alive and of lanes just ended.
 
-    H holds the hyperparameter rows (eta, gamma, beta1, beta2, eps_in, eps_out, lambda) per lane.
-    hit[i]: first iterate index whose loss is within tol of fmin (-1: never); div[i]: the update
-    that diverged (-1: none). With non-empty rec_* arrays (one lane), records every iterate, its
-    loss and gradient, and each update's effective learning rate.
+    Branch-free and without a store that keeps a row's old value, so LLVM vectorises it with
+    plain stores; the rare lanes that end are moved back to their previous iterate afterwards.
     """
-    n = x.size
+    n_alive = 0
+    n_ended = 0
+    for i in range(n):
+        # Adding 0.0 does what adding `_check_batch`'s term does when it is zero at a finite point
+        # (a running lane's), -0.0 becoming 0.0 included, so the exact gradient takes the same path.
+        alive, ended = _settle(L, i, t, L[F + i], L[GX + i] + 0.0, L[GY + i] + 0.0, fmin, tol)
+        n_alive += alive
+        n_ended += ended
+    return n_alive, n_ended
+
+
+@jit
+def _check_batch(L, t, Q, noise, fmin, tol, n):
+    """`_check` for a stochastic run: the gradient gets the batch's term of update t + 1, evaluated
+    at the gradient's point (rows Q)."""
+    dxx, dxy, dyy, ax, ay = noise[t, 0], noise[t, 1], noise[t, 2], noise[t, 3], noise[t, 4]
+    n_alive = 0
+    n_ended = 0
+    for i in range(n):
+        qx = L[Q + i]
+        qy = L[Q + BLOCK + i]
+        gx = L[GX + i] + (dxx * qx + dxy * qy + ax)
+        gy = L[GY + i] + (dxy * qx + dyy * qy + ay)
+        alive, ended = _settle(L, i, t, L[F + i], gx, gy, fmin, tol)
+        n_alive += alive
+        n_ended += ended
+    return n_alive, n_ended
+
+
+@jit
+def _step_back(L, t, n):
+    """Lanes that ended at iterate t go back to the iterate their last move started from (for a
+    lane that left the box in that move, it is the same point)."""
+    for i in range(n):
+        if L[DIV + i] == t:
+            L[X + i] = L[PX + i]
+            L[Y + i] = L[PY + i]
+
+
+@jit
+def _lookahead(L, n):
+    """Nesterov, once the loss at the trial iterates w is known: keeps it (row QF) and puts the
+    gradient point q = w - gamma m, where momentum is about to carry the iterate, in the trial rows
+    T, where the surface is evaluated, and w in rows Q."""
+    for i in range(n):
+        L[QF + i] = L[F + i]
+        gamma = L[GAMMA + i]
+        wx = L[TX + i]
+        wy = L[TY + i]
+        L[QX + i] = wx
+        L[QY + i] = wy
+        L[TX + i] = wx - gamma * L[MX + i]
+        L[TY + i] = wy - gamma * L[MY + i]
+
+
+@jit
+def _lookahead_back(L, n):
+    """After the surface was evaluated at q: its gradient stays in rows GX, GY; w goes back to rows
+    T with its loss (row F), q to rows Q."""
+    for i in range(n):
+        L[F + i] = L[QF + i]
+        qx = L[TX + i]
+        qy = L[TY + i]
+        L[TX + i] = L[QX + i]
+        L[TY + i] = L[QY + i]
+        L[QX + i] = qx
+        L[QY + i] = qy
+
+
+@jit
+def _race(opt, sid, p, L, steps, noise, fmin, tol, n, rec_xy, rec_loss, rec_grad, rec_rate):
+    """The time loop of `race` over a prepared block L.
+
+    Every call here takes L as a borrowed reference, and nothing in the loop makes a view of it or
+    inlines a helper that takes an array: either would add atomic reference counting to every
+    step, which costs more than a whole one-lane step. For the same reason the choice between a
+    typed formula and a built-in surface is made here rather than in a function of its own.
+    """
     record = rec_xy.shape[0] > 0
-    L = np.zeros(N_ROWS)
-    L[X : X + n] = x
-    L[Y : Y + n] = y
-    L[PX : PX + n] = x
-    L[PY : PY + n] = y
-    for k in range(len(HYPER_ROWS)):
-        L[HYPER_ROWS[k] : HYPER_ROWS[k] + n] = H[k]
-    L[B1T : B1T + n] = 1.0
-    L[B2T : B2T + n] = 1.0
-    L[DIV : DIV + n] = -1.0
-    L[HIT : HIT + n] = -1.0
-    L[BOX : BOX + 4] = box
     for t in range(steps + 1):
-        n_alive = _evaluate(opt, sid, p, L, t, noise, fmin, tol, n)
+        if sid == CUSTOM:
+            _run_program(p, L, n)
+        else:
+            value_grad_block(sid, p, L, n)
+        if opt == NESTEROV:
+            # The loss at the iterate (above), the gradient at the lookahead point.
+            _lookahead(L, n)
+            if sid == CUSTOM:
+                _run_program(p, L, n)
+            else:
+                value_grad_block(sid, p, L, n)
+            _lookahead_back(L, n)
+        if noise.shape[0] == 0:
+            n_alive, n_ended = _check(L, t, fmin, tol, n)
+        elif opt == NESTEROV:
+            n_alive, n_ended = _check_batch(L, t, QX, noise, fmin, tol, n)
+        else:
+            n_alive, n_ended = _check_batch(L, t, TX, noise, fmin, tol, n)
+        if n_ended > 0:
+            _step_back(L, t, n)
         if record and L[DIV] < 0.0:
             rec_xy[t, 0] = L[X]
             rec_xy[t, 1] = L[Y]
@@ -317,38 +380,56 @@ def race_block(
         if record:
             rec_rate[t, 0] = L[RX]
             rec_rate[t, 1] = L[RY]
-    # Lanes that ended keep their last good iterate; its loss was finite when it was checked.
-    f = np.empty(n)
-    value_grad_block(
-        sid, p, L[X : X + n], L[Y : Y + n], f, L[SCRATCH2 : SCRATCH2 + n], L[SCRATCH3 : SCRATCH3 + n], n
-    )
-    x[:] = L[X : X + n]
-    y[:] = L[Y : Y + n]
+
+
+@jit
+def _start_block(L, H, x, y, box, lo, n):
+    """Fills block L for the n lanes from lane lo of (x, y), with their hyperparameters (rows of H)."""
+    L[:] = 0.0
     for i in range(n):
-        hit[i] = np.int64(L[HIT + i])
-        div[i] = np.int64(L[DIV + i])
-    return f
+        L[X + i] = L[TX + i] = L[PX + i] = x[lo + i]
+        L[Y + i] = L[TY + i] = L[PY + i] = y[lo + i]
+        for k in range(len(HYPER_ROWS)):
+            L[HYPER_ROWS[k] + i] = H[lo + i, k]
+        L[B1T + i] = L[B2T + i] = 1.0
+        L[DIV + i] = L[HIT + i] = -1.0
+    for k in range(4):
+        L[BOX + k] = box[k]
+    shared = True
+    for i in range(n):
+        shared = shared and L[BETA1 + i] == L[BETA1] and L[BETA2 + i] == L[BETA2]
+    L[SHARED] = 1.0 if shared else 0.0
 
 
-@jit(parallel=True)
-def race_many(opt, sid, p, H, x0, y0, steps, noise, box, fmin, tol, out_xy, out_loss, hit, div):
-    """race_block over many lanes, BLOCK lanes at a time on all cores; records final states only."""
-    n = x0.size
-    n_blocks = (n + BLOCK - 1) // BLOCK
-    for b in prange(n_blocks):
-        lo = b * BLOCK
+@jit
+def race(
+    opt, sid, p, H, x, y, steps, noise, box, fmin, tol, hit, div, loss, rec_xy, rec_loss, rec_grad, rec_rate
+):
+    """Steps the trajectories (x, y) in place for `steps` updates, BLOCK lanes at a time.
+
+    H holds each lane's hyperparameters (eta, gamma, beta1, beta2, eps_in, eps_out, lambda) as a
+    row. Writes each lane's final loss to loss, the first iterate index whose loss is within tol
+    of fmin to hit (-1: never) and the update that diverged to div (-1: none). With non-empty
+    rec_* arrays (one lane), records every iterate, its loss and gradient, and each update's
+    effective learning rate. Releases the GIL, so threads can run parts of the lanes at once.
+    """
+    n = x.size
+    L = np.empty(N_ROWS)
+    for lo in range(0, n, BLOCK):
         hi = min(n, lo + BLOCK)
-        x = x0[lo:hi].copy()
-        y = y0[lo:hi].copy()
-        Hb = np.ascontiguousarray(H[:, lo:hi])
-        hb = hit[lo:hi].copy()
-        db = div[lo:hi].copy()
-        no_xy = np.empty((0, 2))
-        f = race_block(
-            opt, sid, p, Hb, x, y, steps, noise, box, fmin, tol, hb, db, no_xy, np.empty(0), no_xy, no_xy
-        )
-        out_xy[lo:hi, 0] = x
-        out_xy[lo:hi, 1] = y
-        out_loss[lo:hi] = f
-        hit[lo:hi] = hb
-        div[lo:hi] = db
+        m = hi - lo
+        _start_block(L, H, x, y, box, lo, m)
+        _race(opt, sid, p, L, steps, noise, fmin, tol, m, rec_xy, rec_loss, rec_grad, rec_rate)
+        # Lanes that ended keep their last good iterate; its loss was finite when it was checked.
+        L[TX : TX + m] = L[X : X + m]
+        L[TY : TY + m] = L[Y : Y + m]
+        if sid == CUSTOM:
+            _run_program(p, L, m)
+        else:
+            value_grad_block(sid, p, L, m)
+        for i in range(m):
+            x[lo + i] = L[X + i]
+            y[lo + i] = L[Y + i]
+            loss[lo + i] = L[F + i]
+            hit[lo + i] = np.int64(L[HIT + i])
+            div[lo + i] = np.int64(L[DIV + i])

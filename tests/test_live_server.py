@@ -5,12 +5,21 @@ exports, hostile links, tampered widget values and hostile formulas. The long lo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
 from loadtest import hostile, load
 from loadtest.server import Server, serve
+
+
+def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Runs `coroutine` on an event loop of its own thread: the browser tests' Playwright keeps a
+    loop running in the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="module")
@@ -19,13 +28,14 @@ def server() -> Iterator[Server]:
 
     run_race(RaceConfig(steps=5))  # compile or load the kernels before the server needs them
     with serve(timeout=300) as s:
-        load.warm_up(s.url)
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(load.warm_up, s.url).result()
         yield s
         assert not hostile.app_tracebacks(s.log()), hostile.app_tracebacks(s.log())
 
 
 def test_a_short_class_with_exports_has_no_errors(server: Server):
-    tally = asyncio.run(
+    tally = run(
         load.run_class(server.url, sessions=5, exporters=1, duration=20, think=(0.5, 2.0), ramp=2, seed=1)
     )
     assert not tally.errors, tally.errors
@@ -36,17 +46,17 @@ def test_a_short_class_with_exports_has_no_errors(server: Server):
 
 def test_hostile_links_give_warnings_naming_every_bad_key(server: Server):
     cases = hostile.hostile_queries(500, seed=2)[::8]
-    assert not asyncio.run(hostile.links(server.url, cases, concurrency=2))
+    assert not run(hostile.links(server.url, cases, concurrency=2))
 
 
 def test_tampered_widget_values_never_show_an_exception(server: Server):
-    assert not asyncio.run(hostile.tampered(server.url))
+    assert not run(hostile.tampered(server.url))
 
 
 def test_hostile_formulas_are_refused_with_a_message_and_a_good_one_races_after(server: Server):
-    assert not asyncio.run(hostile.formulas(server.url))
+    assert not run(hostile.formulas(server.url))
 
 
 def test_the_server_still_serves_a_normal_page(server: Server):
-    assert asyncio.run(hostile.still_up(server.url)) is None
+    assert run(hostile.still_up(server.url)) is None
     assert server.alive()

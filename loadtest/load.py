@@ -27,7 +27,7 @@ import random
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -131,43 +131,45 @@ class Tally:
         self.refusals += any(kind == "error" for kind, _ in result.alerts)
 
 
-async def student(
-    url: str, rng: random.Random, tally: Tally, until: float, think: tuple[float, float]
+async def _session(
+    url: str,
+    rng: random.Random,
+    tally: Tally,
+    until: float,
+    think: tuple[float, float],
+    act: Callable[[AppSession, random.Random, Tally], Awaitable[None]],
 ) -> None:
+    """One tab: opens the page, then until the time is up waits a think time and does `act`;
+    a dropped connection or a page without its widgets ends it as an error."""
     session = AppSession(url, rng.choice(LINKS))
     try:
         tally.record("first load", await session.open(timeout=TIMEOUT), tally.first_loads)
         while time.monotonic() < until:
             await asyncio.sleep(rng.uniform(*think))
-            action = rng.choices([a for a, _ in ACTIONS], [w for _, w in ACTIONS])[0]
-            changes = action(session, rng)
-            if changes:
-                tally.record(action.__name__, await session.rerun(changes, timeout=TIMEOUT), tally.changes)
-    except Exception as error:  # a dropped connection or a page without its widgets
+            await act(session, rng, tally)
+    except Exception as error:
         tally.errors.append(f"session ended: {type(error).__name__}: {error}")
     finally:
         await session.close()
 
 
-async def exporter(
-    url: str, rng: random.Random, tally: Tally, until: float, think: tuple[float, float]
-) -> None:
-    session = AppSession(url, rng.choice(LINKS))
-    try:
-        tally.record("first load", await session.open(timeout=TIMEOUT), tally.first_loads)
-        while time.monotonic() < until:
-            await asyncio.sleep(rng.uniform(*think))
-            tally.record("export format", await session.rerun(export_request(rng)), tally.changes)
-            result = await session.rerun({"export.prepare": True}, timeout=10 * TIMEOUT)
-            tally.record("export", result, tally.exports)
-            if result.clean:
-                tally.exports[-1] = result.finished  # the file is ready when the page is
-            if "export.download" not in session.widgets and result.clean:
-                tally.errors.append("export: no download button after preparing")
-    except Exception as error:
-        tally.errors.append(f"exporting session ended: {type(error).__name__}: {error}")
-    finally:
-        await session.close()
+async def change_something(session: AppSession, rng: random.Random, tally: Tally) -> None:
+    """A student's turn: one change, chosen by the ACTIONS' weights."""
+    action = rng.choices([a for a, _ in ACTIONS], [w for _, w in ACTIONS])[0]
+    changes = action(session, rng)
+    if changes:
+        tally.record(action.__name__, await session.rerun(changes, timeout=TIMEOUT), tally.changes)
+
+
+async def export_something(session: AppSession, rng: random.Random, tally: Tally) -> None:
+    """An exporting student's turn: picks MP4 or GIF and prepares the file."""
+    tally.record("export format", await session.rerun(export_request(rng)), tally.changes)
+    result = await session.rerun({"export.prepare": True}, timeout=10 * TIMEOUT)
+    tally.record("export", result, tally.exports)
+    if result.clean:
+        tally.exports[-1] = result.finished  # the file is ready when the page is
+        if "export.download" not in session.widgets:
+            tally.errors.append("export: no download button after preparing")
 
 
 async def run_class(
@@ -182,8 +184,8 @@ async def run_class(
     tasks = []
     for i in range(sessions):
         rng = random.Random(seed * 1000 + i)
-        role = exporter if i < exporters else student
-        tasks.append(asyncio.create_task(role(urls[i % len(urls)], rng, tally, until, think)))
+        act = export_something if i < exporters else change_something
+        tasks.append(asyncio.create_task(_session(urls[i % len(urls)], rng, tally, until, think, act)))
         await asyncio.sleep(ramp / max(1, sessions))  # everyone arrives within the same minute
     await asyncio.gather(*tasks)
     return tally

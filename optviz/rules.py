@@ -68,6 +68,18 @@ def _inv_root(G, eps_in, eps_out):
 
 
 @jit(inline="always")
+def _adaptive_rates(L, i, Gx, Gy):
+    """Lane i's per-coordinate learning rates eta / (sqrt(G + eps_in) + eps_out), stored in rows R
+    (what the app plots) and returned."""
+    eta, e_in, e_out = L[ETA + i], L[EPS_IN + i], L[EPS_OUT + i]
+    rx = eta * _inv_root(Gx, e_in, e_out)
+    ry = eta * _inv_root(Gy, e_in, e_out)
+    L[RX + i] = rx
+    L[RY + i] = ry
+    return rx, ry
+
+
+@jit(inline="always")
 def _box(L):
     """The bounds outside which an iterate has diverged, read once before a rule's lane loop: as
     far as the compiler can tell, a store in the loop could change them, which would stop it
@@ -129,15 +141,12 @@ def adagrad(L, t, n):
     """G <- G + g^2;  w <- w - eta / sqrt(G + eps) g"""
     box = _box(L)
     for i in range(n):
-        eta, e_in, e_out, gx, gy = L[ETA + i], L[EPS_IN + i], L[EPS_OUT + i], L[GX + i], L[GY + i]
+        gx, gy = L[GX + i], L[GY + i]
         Gx = L[GGX + i] + gx * gx
         Gy = L[GGY + i] + gy * gy
         L[GGX + i] = Gx
         L[GGY + i] = Gy
-        rx = eta * _inv_root(Gx, e_in, e_out)
-        ry = eta * _inv_root(Gy, e_in, e_out)
-        L[RX + i] = rx
-        L[RY + i] = ry
+        rx, ry = _adaptive_rates(L, i, Gx, Gy)
         _move(L, box, i, t, rx * gx, ry * gy)
 
 
@@ -146,16 +155,13 @@ def rmsprop(L, t, n):
     """G <- gamma G + (1 - gamma) g^2;  w <- w - eta / sqrt(G + eps) g"""
     box = _box(L)
     for i in range(n):
-        eta, e_in, e_out, gx, gy = L[ETA + i], L[EPS_IN + i], L[EPS_OUT + i], L[GX + i], L[GY + i]
+        gx, gy = L[GX + i], L[GY + i]
         c = L[GAMMA + i]
         Gx = c * L[GGX + i] + (1.0 - c) * gx * gx
         Gy = c * L[GGY + i] + (1.0 - c) * gy * gy
         L[GGX + i] = Gx
         L[GGY + i] = Gy
-        rx = eta * _inv_root(Gx, e_in, e_out)
-        ry = eta * _inv_root(Gy, e_in, e_out)
-        L[RX + i] = rx
-        L[RY + i] = ry
+        rx, ry = _adaptive_rates(L, i, Gx, Gy)
         _move(L, box, i, t, rx * gx, ry * gy)
 
 
@@ -237,11 +243,7 @@ def adam(L, t, n):
     _bias_corrections(L, n)
     for i in range(n):
         mx, my, Gx, Gy, k1, k2 = _moments(L, i)
-        eta, e_in, e_out = L[ETA + i], L[EPS_IN + i], L[EPS_OUT + i]
-        rx = eta * _inv_root(Gx * k2, e_in, e_out)
-        ry = eta * _inv_root(Gy * k2, e_in, e_out)
-        L[RX + i] = rx
-        L[RY + i] = ry
+        rx, ry = _adaptive_rates(L, i, Gx * k2, Gy * k2)
         _move(L, box, i, t, rx * (mx * k1), ry * (my * k1))
 
 
@@ -252,15 +254,11 @@ def amsgrad(L, t, n):
     _bias_corrections(L, n)
     for i in range(n):
         mx, my, Gx, Gy, k1, k2 = _moments(L, i)
-        eta, e_in, e_out = L[ETA + i], L[EPS_IN + i], L[EPS_OUT + i]
         Ux = max(L[UX + i], Gx)
         Uy = max(L[UY + i], Gy)
         L[UX + i] = Ux
         L[UY + i] = Uy
-        rx = eta * _inv_root(Ux * k2, e_in, e_out)
-        ry = eta * _inv_root(Uy * k2, e_in, e_out)
-        L[RX + i] = rx
-        L[RY + i] = ry
+        rx, ry = _adaptive_rates(L, i, Ux * k2, Uy * k2)
         _move(L, box, i, t, rx * (mx * k1), ry * (my * k1))
 
 
@@ -272,11 +270,8 @@ def nadam(L, t, n):
     _bias_corrections(L, n)
     for i in range(n):
         mx, my, Gx, Gy, k1, k2 = _moments(L, i)
-        eta, e_in, e_out, b1 = L[ETA + i], L[EPS_IN + i], L[EPS_OUT + i], L[BETA1 + i]
-        rx = eta * _inv_root(Gx * k2, e_in, e_out)
-        ry = eta * _inv_root(Gy * k2, e_in, e_out)
-        L[RX + i] = rx
-        L[RY + i] = ry
+        b1 = L[BETA1 + i]
+        rx, ry = _adaptive_rates(L, i, Gx * k2, Gy * k2)
         dx = rx * (b1 * (mx * k1) + (1.0 - b1) * L[GX + i] * k1)
         dy = ry * (b1 * (my * k1) + (1.0 - b1) * L[GY + i] * k1)
         _move(L, box, i, t, dx, dy)
@@ -289,12 +284,8 @@ def adamw(L, t, n):
     _bias_corrections(L, n)
     for i in range(n):
         mx, my, Gx, Gy, k1, k2 = _moments(L, i)
-        eta, e_in, e_out = L[ETA + i], L[EPS_IN + i], L[EPS_OUT + i]
-        rx = eta * _inv_root(Gx * k2, e_in, e_out)
-        ry = eta * _inv_root(Gy * k2, e_in, e_out)
-        L[RX + i] = rx
-        L[RY + i] = ry
-        decay = eta * L[LAMBDA + i]
+        rx, ry = _adaptive_rates(L, i, Gx * k2, Gy * k2)
+        decay = L[ETA + i] * L[LAMBDA + i]
         _move(L, box, i, t, rx * (mx * k1) + decay * L[X + i], ry * (my * k1) + decay * L[Y + i])
 
 

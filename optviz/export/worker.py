@@ -71,6 +71,10 @@ def _work(conn: Connection, race: Race, fmt: str, options: ExportOptions) -> Non
         conn.close()
 
 
+def _stopped(worker: Any) -> RuntimeError:
+    return RuntimeError(f"the export process stopped unexpectedly (exit code {worker.exitcode})")
+
+
 def export_in_worker(
     race: Race,
     fmt: str,
@@ -99,17 +103,14 @@ def export_in_worker(
         try:
             while True:
                 if not receive.poll(0.2):
-                    if not worker.is_alive() and not receive.poll(0):
-                        raise RuntimeError(
-                            f"the export process stopped unexpectedly (exit code {worker.exitcode})"
-                        )
-                    continue
+                    if worker.is_alive():
+                        continue
+                    if not receive.poll(0):  # gone without a word (killed, out of memory...)
+                        raise _stopped(worker)
                 try:
                     message = receive.recv()
-                except EOFError:
-                    raise RuntimeError(
-                        f"the export process stopped unexpectedly (exit code {worker.exitcode})"
-                    ) from None
+                except EOFError:  # gone mid-export: its end of the pipe closed with it
+                    raise _stopped(worker) from None
                 if message[0] == "progress":
                     if progress is not None:
                         progress(message[1], message[2])

@@ -22,13 +22,12 @@ problems: list[str] = []
 
 with st.sidebar:
     settings = ui.sidebar(ui.current(), problems)
-    st.divider()
     ui.share_section(settings)
 # The settings as the widgets now show them become the state and the link.
 st.session_state[ui.SETTINGS] = settings
 ui.sync_url(settings)
 
-ui.page_css()
+ui.page_css(len(settings.competitors))
 ui.header(settings)
 ui.show_url_warnings()
 ui.problems_note(problems)

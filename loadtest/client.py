@@ -94,7 +94,7 @@ def widget_value(widget: Widget, value: Any) -> WidgetState:
     Sliders send their value(s) as a float array, select sliders (sliders with options) and
     segmented controls their options' labels as a string array, select boxes and radios the chosen
     option's label, number inputs a float, text inputs a string, toggles and checkboxes a bool,
-    buttons a trigger.
+    buttons a trigger, expanders whether they are open (a bool).
     """
     kind = "select_slider" if widget.kind == "slider" and widget.options else widget.kind
     state = WidgetState(id=widget.id)
@@ -108,7 +108,7 @@ def widget_value(widget: Widget, value: Any) -> WidgetState:
         state.string_value = str(value)
     elif kind == "number_input":
         state.double_value = float(value)
-    elif kind == "checkbox":
+    elif kind in ("checkbox", "expander"):
         state.bool_value = bool(value)
     elif kind in ("button", "download_button"):
         state.trigger_value = True
@@ -249,6 +249,10 @@ class AppSession:
 
     def _element(self, msg: ForwardMsg, collect: _Collect, at: float) -> None:
         delta = msg.delta
+        if delta.WhichOneof("type") == "add_block" and delta.add_block.WhichOneof("type") == "expandable":
+            # An expander that reruns the app when opened or closed is a widget too.
+            self._widget(delta.add_block.expandable, "expander", collect)
+            return
         if delta.WhichOneof("type") != "new_element":
             return
         element = delta.new_element
@@ -261,12 +265,19 @@ class AppSession:
         elif kind == "exception":
             collect.exceptions.append(f"{proto.type}: {proto.message}")
             collect.tracebacks += len(proto.stack_trace) > 0
+        key = self._widget(proto, kind, collect)
+        if kind == "bidi_component" and key == PLAYER_KEY and collect.chart is None:
+            collect.chart = at - collect.started
+
+    @staticmethod
+    def _widget(proto: Any, kind: str, collect: _Collect) -> str | None:
+        """Notes a widget the page now shows; returns its key (None: not a widget)."""
         widget_id = getattr(proto, "id", "")
-        if widget_id:
-            key = widget_id.rsplit("-", 1)[-1] if widget_id.startswith("$$ID") else widget_id
-            collect.widgets[key] = Widget(widget_id, kind, proto)
-            if kind == "bidi_component" and key == PLAYER_KEY and collect.chart is None:
-                collect.chart = at - collect.started
+        if not widget_id:
+            return None
+        key = widget_id.rsplit("-", 1)[-1] if widget_id.startswith("$$ID") else widget_id
+        collect.widgets[key] = Widget(widget_id, kind, proto)
+        return key
 
     def _result(self, collect: _Collect, finished_at: float | None, status: str) -> Rerun:
         return Rerun(

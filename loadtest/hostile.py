@@ -24,6 +24,8 @@ import sys
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
 from loadtest.client import AppSession, Rerun
 from loadtest.server import serve
 
@@ -172,6 +174,8 @@ TAMPERED: list[dict] = [
     {"race": {"start": {"x": "a", "y": None}}}, {"race": {"start": {"x": 1e308, "y": -1e308}}},
     {"race": {"start": "garbage"}}, {"race": {"start": {"x": NAN, "y": 0}}}, {"race": {"nonsense": 1}},
     {"w.eps_at": "middle"}, {"w.add": "No such optimizer"}, {"w.c1.batch": ["Everything"]},
+    {"w.box0": WidgetState(string_value="open")}, {"w.stochastic": WidgetState(double_value=2.0)},
+    {"export.box": WidgetState(string_value="yes")},
 ]  # fmt: skip
 
 
@@ -181,12 +185,29 @@ TAMPERED: list[dict] = [
 STREAMLIT_REJECTS: list[dict] = [{"w.n": NAN}, {"w.seed": INF}, {"export.fps": NAN}]
 
 
+def box_of(key: str) -> str | None:
+    """The box a widget sits in, to be opened before the widget can be set (a closed box shows no
+    widgets): a competitor's ("w.c1.lr" -> "w.box0"), the stochastic mode's or the export's."""
+    if key.startswith("w.c") and key[3:4].isdigit():
+        return f"w.box{int(key[3:].split('.')[0]) - 1}"
+    if key.startswith("export."):
+        return "export.box"
+    return "w.stochastic" if key in ("w.n", "w.spread", "w.seed") else None
+
+
+async def open_boxes(session: AppSession, changes: dict) -> None:
+    boxes = {box: True for box in map(box_of, changes) if box}
+    if boxes:
+        await session.rerun(boxes)
+
+
 async def tampered(url: str) -> list[str]:
     failures: list[str] = []
     for changes in TAMPERED:
         session = AppSession(url)
         try:
             await session.open()
+            await open_boxes(session, changes)
             keys = [k for k in changes if k in session.widgets]
             if not keys:
                 failures.append(f"{changes}: no such widget on the page")
@@ -202,6 +223,7 @@ async def tampered(url: str) -> list[str]:
         session = AppSession(url)
         try:
             await session.open()
+            await open_boxes(session, changes)
             result = await session.rerun(changes)
             if result.tracebacks or result.status != "ok":
                 failures.append(f"{changes}: {result.status}, {result.tracebacks} tracebacks shown")

@@ -60,10 +60,13 @@ def _pick(rng: random.Random, session: AppSession, pattern: Callable[[str], bool
 
 
 def hyperparameter(session: AppSession, rng: random.Random) -> dict[str, Any]:
-    """A learning-rate, momentum or decay slider, dragged somewhere; one time in ten to its maximum."""
+    """A learning-rate, momentum or decay slider, dragged somewhere; one time in ten to its maximum.
+    With no competitor's box open (a closed box shows no sliders), opens one first, as a student
+    would."""
     key = _pick(rng, session, lambda k: k.startswith("w.c") and k.endswith(".slider"))
     if key is None:
-        return {}
+        box = _pick(rng, session, lambda k: k.startswith("w.box"))
+        return {box: True} if box else {}
     options = session.find(key).options
     return {key: options[-1] if rng.random() < 0.1 else rng.choice(options)}
 
@@ -163,6 +166,8 @@ async def change_something(session: AppSession, rng: random.Random, tally: Tally
 
 async def export_something(session: AppSession, rng: random.Random, tally: Tally) -> None:
     """An exporting student's turn: picks MP4 or GIF and prepares the file."""
+    if "export.format" not in session.widgets:  # the export box is closed: open it
+        tally.record("open export", await session.rerun({"export.box": True}), tally.changes)
     tally.record("export format", await session.rerun(export_request(rng)), tally.changes)
     result = await session.rerun({"export.prepare": True}, timeout=10 * TIMEOUT)
     tally.record("export", result, tally.exports)

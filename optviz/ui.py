@@ -14,8 +14,9 @@ import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from html import escape
 from typing import Any, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -219,6 +220,16 @@ def grid_slider(
     return st.select_slider(label, options, key=key, format_func=format_func, help=help, **kwargs)
 
 
+def lazy_box(label: str, key: str, **kwargs: Any) -> Any:
+    """An expander that reruns the app when it is opened or closed, so that a closed one can leave
+    out its widgets (`.open`)."""
+    # A browser sends True or False; anything else (a tampered request) would stop Streamlit itself
+    # in the middle of the page, so it closes the box.
+    if not isinstance(st.session_state.get(key, False), bool):
+        st.session_state[key] = False
+    return st.expander(label, key=key, on_change="rerun", **kwargs)
+
+
 def _copy(source: str, target: str) -> None:
     st.session_state[target] = st.session_state[source]
 
@@ -250,9 +261,7 @@ def sidebar(settings: AppSettings, problems: list[str]) -> AppSettings:
     settings = surface_section(settings, problems)
     start = start_section(settings, problems)
     steps, eps_placement = race_section(settings)
-    st.divider()
     shared, shared_lr, competitors = competitor_section(settings, problems)
-    st.divider()
     n_examples, spread, seed_value = stochastic_section(settings, problems)
     view, tol = display_section(settings)
     chosen = replace(
@@ -449,7 +458,9 @@ def set_start(xy: tuple[float, float]) -> None:
 
 
 def start_section(settings: AppSettings, problems: list[str]) -> tuple[float, float]:
-    st.subheader("Start point", anchor=False)
+    st.subheader(
+        "Start point", anchor=False, help="Type it, or click anywhere on the contour map, also after playing."
+    )
     rx, ry = start_ranges(settings.surface_object())
     left, right = st.columns(2)
     with left:
@@ -460,7 +471,6 @@ def start_section(settings: AppSettings, problems: list[str]) -> tuple[float, fl
         y = number(
             "y₀", PREFIX + "y0", settings.start[1], ry, problems, step=0.1, help=f"Allowed: {ry.describe()}"
         )
-    st.caption("Or click anywhere on the contour map, also after playing.")
     st.button(
         "Surface's default start",
         key=PREFIX + "default_start",
@@ -504,6 +514,8 @@ def _add() -> None:
     name = st.session_state[PREFIX + "add"]
     if len(settings.competitors) < MAX_COMPETITORS:
         load(replace(settings, competitors=(*settings.competitors, default_competitor(name))))
+        # The newcomer's box opens, ready for its settings.
+        st.session_state[f"{PREFIX}box{len(settings.competitors)}"] = True
 
 
 def _lecture_seven() -> None:
@@ -524,7 +536,6 @@ def competitor_section(
     shared_lr = settings.shared_lr
     if shared:
         shared_lr = hyper_input("Shared η (learning rate)", PREFIX + "lr", settings.shared_lr, "lr", problems)
-    _competitor_css(len(settings.competitors))
     competitors = tuple(
         competitor_controls(i, c, shared, problems) for i, c in enumerate(settings.competitors)
     )
@@ -532,20 +543,15 @@ def competitor_section(
     return shared, shared_lr, competitors
 
 
-def _competitor_css(count: int) -> None:
-    """Each competitor's box carries its colour, the same as its path and its row in the results."""
-    # Streamlit gives a keyed container the class st-key-<key>, with "." written as "-".
-    rules = "".join(
-        f".st-key-w-box{i} summary {{ border-left: 8px solid {PALETTE[i % len(PALETTE)]}; }}"
-        for i in range(count)
-    )
-    st.html(f"<style>{rules}</style>")
-
-
 def competitor_controls(index: int, competitor: Competitor, shared: bool, problems: list[str]) -> Competitor:
     opt = OPTIMIZERS[competitor.optimizer]
     base = f"{PREFIX}c{index + 1}."
-    with st.expander(f"{index + 1}. {opt.title}", key=f"{PREFIX}box{index}"):
+    box = lazy_box(f"{index + 1}. {opt.title}", f"{PREFIX}box{index}")
+    if not box.open:
+        # A closed box sends no widgets: every widget on the page is re-sent on every rerun, and
+        # seven competitors' sliders and boxes would double the time from a change to the chart.
+        return competitor
+    with box:
         values = {}
         for name in opt.uses:
             label = f"{SYMBOLS[name]} ({NAMES[name]})"
@@ -619,7 +625,11 @@ def _add_controls(count: int) -> None:
 
 def stochastic_section(settings: AppSettings, problems: list[str]) -> tuple[int, float, int]:
     data = settings.surface_object().data
-    with st.expander("Stochastic mode: the training examples", icon=":material/scatter_plot:"):
+    title = "Stochastic mode: the training examples"
+    box = lazy_box(title, PREFIX + "stochastic", icon=":material/scatter_plot:")
+    if not box.open:  # as a competitor's box: closed, it sends no widgets
+        return settings.n_examples, settings.spread, settings.seed
+    with box:
         st.caption(
             "Each surface is the mean of N examples' losses. SGD and mini-batch GD see one example "
             "or a batch of B per update, so their gradient is noisy; the full batch sees the exact one."
@@ -702,10 +712,13 @@ def display_section(settings: AppSettings) -> tuple[View, float]:
 
 
 def share_section(settings: AppSettings) -> None:
-    st.subheader("Share this race", anchor=False)
-    st.caption("The address bar always holds every setting: copy it, or this link, to share the race.")
     base = st.context.url or ""
-    st.code(f"{base}?{urlencode(to_query(settings))}", language=None, wrap_lines=False)
+    # A markdown link rather than st.code: a code block makes the page load a 1.6 MB syntax
+    # highlighter and a font of its own, a quarter of a second of a first load on a laptop.
+    st.markdown(
+        "**Share this race**: the address bar always holds every setting. Copy it, or "
+        f"[this link]({base}?{urlencode(to_query(settings))})."
+    )
 
 
 # -------------------------------------------------------------------------------------- main area
@@ -737,11 +750,18 @@ def show_url_warnings() -> None:
     st.button("Dismiss", key="dismiss_url_warnings", on_click=st.session_state.pop, args=(URL_WARNINGS, None))
 
 
-def page_css() -> None:
-    """Less empty margin above and beside the race, so it fits a 1366 x 768 laptop screen."""
+def page_css(competitors: int) -> None:
+    """Less empty margin above and beside the race, so it fits a 1366 x 768 laptop screen; each
+    competitor's box carries its colour, the same as its path and its row in the results."""
+    # Streamlit gives a keyed container the class st-key-<key>, with "." written as "-".
+    boxes = "".join(
+        f".st-key-w-box{i} summary {{ border-left: 8px solid {PALETTE[i % len(PALETTE)]}; }}"
+        for i in range(competitors)
+    )
     st.html(
         "<style>[data-testid='stMainBlockContainer'] { padding: 2.5rem 2rem 2rem 2rem; max-width: 100%; }"
-        "[data-testid='stMainBlockContainer'] h1 { font-size: 2.2rem; padding: 0.5rem 0 0 0; }</style>"
+        "[data-testid='stMainBlockContainer'] h1 { font-size: 2.2rem; padding: 0.5rem 0 0 0; }"
+        f"{boxes}</style>"
     )
 
 
@@ -824,6 +844,19 @@ def export_options(
     )
 
 
+EXPORT_BOX = "export.box"
+# The export widgets' first values (the format, view and resolution: the first of their options).
+EXPORT_DEFAULTS: dict[str, Any] = {
+    "export.fps": 30,
+    "export.trail": 0,
+    "export.duration": 0.0,
+    "export.step": None,
+    "export.legend": True,
+    "export.counter": True,
+    "export.inset": True,
+}
+
+
 def export_key(race: Race, fmt: str, options: ExportOptions) -> tuple[RaceConfig, str, ExportOptions]:
     return race.config, fmt, options
 
@@ -831,7 +864,17 @@ def export_key(race: Race, fmt: str, options: ExportOptions) -> tuple[RaceConfig
 def export_section(race: Race) -> None:
     """Format, options and a Prepare button; the finished file is then offered for download."""
     steps = race.runners[0].trajectory.steps
-    with st.expander("Export this race", icon=":material/download:"):
+    box = lazy_box("Export this race", EXPORT_BOX, icon=":material/download:")
+    if not box.open:
+        # Streamlit forgets the state of widgets a run does not draw; writing it back keeps the
+        # options chosen for when the box opens again.
+        for key in (*EXPORT_DEFAULTS, "export.format", "export.view", "export.resolution"):
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+        return
+    for key, value in EXPORT_DEFAULTS.items():
+        seed(key, value)
+    with box:
         fmt = st.selectbox("Format", FORMATS, key="export.format", format_func=EXPORT_LABELS.get)
         animated = fmt in ANIMATED
         pictured = animated or fmt == "png"
@@ -846,13 +889,12 @@ def export_section(race: Race) -> None:
                 disabled=not pictured,
             )
             fps = st.number_input(
-                "Frames per second", 1, MAX_FPS, 30, step=1, key="export.fps", disabled=not animated
+                "Frames per second", 1, MAX_FPS, step=1, key="export.fps", disabled=not animated
             )
             trail = st.number_input(
                 "Trail (0: the whole path)",
                 0,
                 MAX_STEPS,
-                0,
                 step=10,
                 key="export.trail",
                 disabled=not pictured,
@@ -869,7 +911,6 @@ def export_section(race: Race) -> None:
                 "Duration in seconds (0: automatic)",
                 0.0,
                 MAX_DURATION_S,
-                0.0,
                 step=1.0,
                 key="export.duration",
                 disabled=not animated,
@@ -880,14 +921,13 @@ def export_section(race: Race) -> None:
                 "Step shown in the PNG (empty: the last)",
                 0,
                 MAX_STEPS,
-                None,
                 step=1,
                 key="export.step",
                 disabled=fmt != "png",
             )
-        legend = st.checkbox("Legend", True, key="export.legend", disabled=not pictured)
-        counter = st.checkbox("Step counter", True, key="export.counter", disabled=not pictured)
-        inset = st.checkbox("Loss-curve inset", True, key="export.inset", disabled=not pictured)
+        legend = st.checkbox("Legend", key="export.legend", disabled=not pictured)
+        counter = st.checkbox("Step counter", key="export.counter", disabled=not pictured)
+        inset = st.checkbox("Loss-curve inset", key="export.inset", disabled=not pictured)
         try:
             options = export_options(view, fps, resolution, duration, trail, legend, counter, inset, step)
             # Refused here, before any work: too many frames, or a PNG step past the race's end.
@@ -966,58 +1006,84 @@ def results_frame(race: Race, tol: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def swatch(color: str) -> str:
-    """A small disc of the runner's colour as an image URL, for the results table's first column."""
-    svg = (
-        "<svg xmlns='http://www.w3.org/2000/svg' width='12' height='12'>"
-        f"<circle cx='6' cy='6' r='6' fill='{color}'/></svg>"
+# Column: (tooltip, format of its numbers or None for text).
+RESULT_COLUMNS: dict[str, tuple[str, str | None]] = {
+    "Optimizer": ("Each competitor, in its colour in every view", None),
+    "Final loss": ("f(w) at the last step (the last good one if diverged)", ".4g"),
+    "Steps to tol": ("", None),  # STEPS_TIP and the tolerance in use
+    "Diverged": ("The update at which the iterate blew up, if it did", None),
+    "Distance to min": ("From the last point to the nearest global minimum", ".3g"),
+}
+STEPS_TIP = "The first step whose loss is within this of the minimum's (tolerance: sidebar):"
+RESULTS_CSS = """<style>
+table.optviz-results { width: 100%; border-collapse: collapse; font-size: 0.95rem; }
+.optviz-results th, .optviz-results td { padding: 0.3rem 0.6rem; text-align: left;
+  border-bottom: 1px solid rgba(128, 128, 128, 0.25); }
+.optviz-results th { font-weight: 600; cursor: help; }
+.optviz-results td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.optviz-results th.num { text-align: right; }
+.optviz-results .swatch { display: inline-block; width: 0.8rem; height: 0.8rem; border-radius: 50%;
+  margin-right: 0.5rem; vertical-align: -0.05rem; }
+</style>"""
+
+
+def results_html(race: Race, tol: float) -> str:
+    """The results as an HTML table: each row with its runner's colour, as in the race view and the
+    competitor boxes; a number cell shows a few digits and keeps its exact value (`data-value`,
+    shown on hover)."""
+    frame = results_frame(race, tol)
+    tips = {name: tip for name, (tip, _) in RESULT_COLUMNS.items()}
+    tips["Steps to tol"] = f"{STEPS_TIP} {tol:g}"
+    head = "".join(
+        f'<th title="{escape(tips[name])}"{" class=num" if form else ""}>{escape(name)}</th>'
+        for name, (_, form) in RESULT_COLUMNS.items()
     )
-    return "data:image/svg+xml," + quote(svg)
+    rows = []
+    for runner, record in zip(race.runners, frame.to_dict("records"), strict=True):
+        swatch = f'<span class="swatch" style="background:{runner.color}"></span>'
+        cells = [f"<td>{swatch}{escape(runner.label)}</td>"]
+        for name, (_, form) in list(RESULT_COLUMNS.items())[1:]:
+            value = record[name]
+            if form is None:
+                cells.append(f"<td>{escape(str(value))}</td>")
+            else:
+                cells.append(f'<td class="num" data-value="{value!r}" title="{value!r}">{value:{form}}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    body = "".join(rows)
+    return f'<table class="optviz-results"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def results_table(race: Race, tol: float) -> None:
-    frame = results_frame(race, tol)
-    # Each row carries its runner's colour, as in the race view and the competitor boxes. A colour
-    # column costs nothing; styling the cells (pandas Styler) took ~20 ms of every rerun.
-    frame.insert(0, "", [swatch(r.color) for r in race.runners])
-    st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "": st.column_config.ImageColumn(width=24),
-            "Final loss": st.column_config.NumberColumn(
-                format="%.4g", help="f(w) at the last step (the last good one if diverged)"
-            ),
-            "Steps to tol": st.column_config.Column(
-                help=f"The first step whose loss is within {tol:g} of the minimum's (tolerance: sidebar)"
-            ),
-            "Diverged": st.column_config.Column(help="The update at which the iterate blew up, if it did"),
-            "Distance to min": st.column_config.NumberColumn(
-                format="%.3g", help="From the last point to the nearest global minimum"
-            ),
-        },
-    )
+    # Plain HTML rather than st.dataframe: the data grid makes a first load fetch and run 1.5 MB of
+    # scripts (a second of a laptop's time), and redraws a canvas on every rerun.
+    st.html(RESULTS_CSS + results_html(race, tol))
 
 
 def divergence_notes(race: Race) -> None:
+    """One note for every runner that diverged (one element, however many: each costs rerun time)."""
     # A typed formula can be undefined in places (log, sqrt, 1/x): a run stops there too.
     undefined = "partly undefined" in race.surface.tags
+    lines = []
     for runner in race.runners:
         d = runner.trajectory.diverged_at
         if d is not None:
             lr = runner.trajectory.settings.lr
             why = (
-                f"Either η = {lr:g} is too large for this surface or the step reached a region where f "
+                f"either η = {lr:g} is too large for this surface or the step reached a region where f "
                 "or its gradient is undefined."
                 if undefined
                 else f"η = {lr:g} is too large for this surface; try a smaller one."
             )
-            st.warning(
-                f"**{runner.label}** diverged at step {d}: its path stops there (marked ✕) while the others "
-                f"keep running. {why}",
-                icon=":material/warning:",
-            )
+            lines.append(f"**{runner.label}** diverged at step {d}: {why}")
+    if len(lines) == 1:
+        note = f"{lines[0]} Its path stops there (marked ✕) while the others keep running."
+        st.warning(note, icon=":material/warning:")
+    elif lines:
+        items = "\n".join(f"- {line}" for line in lines)
+        st.warning(
+            f"Their paths stop where they diverged (marked ✕) while the others keep running.\n\n{items}",
+            icon=":material/warning:",
+        )
 
 
 def batch_notes(race: Race, settings: AppSettings) -> None:
@@ -1036,7 +1102,7 @@ def formula_latex(optimizer: str, eps_placement: str) -> str:
     return formula if eps_placement == "inside" else library_formula(formula)
 
 
-def formulas(settings: AppSettings, per_row: int = 4) -> None:
+def formulas(settings: AppSettings) -> None:
     st.subheader("Update rules", anchor=False)
     where = (
         "inside the root, as in the lecture"
@@ -1045,17 +1111,19 @@ def formulas(settings: AppSettings, per_row: int = 4) -> None:
     )
     st.caption(f"g is the gradient (of the batch in use); ε {where}.")
     names = list(dict.fromkeys(c.optimizer for c in settings.competitors))
-    for row in range(0, len(names), per_row):
-        for column, name in zip(st.columns(per_row), names[row : row + per_row], strict=False):
-            with column:
-                st.markdown(f"**{OPTIMIZERS[name].title}**")
-                st.latex(_aligned(formula_latex(name, settings.eps_placement)))
+    # One row that wraps to the screen's width (rather than a grid of columns: fewer elements).
+    with st.container(horizontal=True, gap="large"):
+        for name in names:
+            st.latex(
+                titled(OPTIMIZERS[name].title, formula_latex(name, settings.eps_placement)), width="content"
+            )
 
 
-def _aligned(formula: str) -> str:
-    # The registry writes multi-line rules with \\; a \begin{gathered} block keeps KaTeX from
-    # running them together.
-    return rf"\begin{{gathered}}{formula}\end{{gathered}}" if r"\\" in formula else formula
+def titled(title: str, formula: str) -> str:
+    """The rule under its optimizer's name, in one LaTeX block (one element rather than two: every
+    element on the page costs time on every rerun). The registry writes multi-line rules with \\;
+    a gathered block keeps KaTeX from running them together."""
+    return rf"\begin{{gathered}}\textbf{{{title}}} \\[2pt] {formula}\end{{gathered}}"
 
 
 def problems_note(problems: list[str]) -> None:

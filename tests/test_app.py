@@ -18,7 +18,10 @@ from streamlit.testing.v1 import AppTest
 import surfaces
 from optviz import presets
 from optviz.optimizers import LECTURE_OPTIMIZERS
+from optviz.race import run_race
 from optviz.settings_url import AppSettings, default_competitor, race_config, to_query
+from optviz.ui import results_frame, results_html
+from tests.results_page import read_table, results
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 300  # the first run in a fresh environment compiles the engine's kernels
@@ -53,12 +56,22 @@ def settings(at: AppTest) -> AppSettings:
 
 
 def table(at: AppTest) -> pd.DataFrame:
-    return at.dataframe[0].value
+    return results(at)
 
 
 def row(at: AppTest, label: str) -> pd.Series:
     t = table(at)
     return t[t["Optimizer"] == label].iloc[0]
+
+
+def expand(at: AppTest, *slots: int, stochastic: bool = False) -> AppTest:
+    """Opens competitors' boxes (slots count from 1) and, if asked, the stochastic mode's, then
+    reruns: a closed box sends none of its widgets."""
+    for slot in slots:
+        at.session_state[f"w.box{slot - 1}"] = True
+    if stochastic:
+        at.session_state["w.stochastic"] = True
+    return at.run()
 
 
 def latex(at: AppTest) -> list[str]:
@@ -163,13 +176,16 @@ def test_shared_learning_rate(app: AppTest):
     config = race_config(settings(app))
     assert {c.lr for c in config.competitors} == {0.05}
     assert settings(app).competitors == DEFAULT.competitors  # their own values come back when off
+    expand(app, 1)
     assert "w.c1.lr" not in {w.key for w in app.number_input}  # one eta box, not one per competitor
+    assert any("shared value" in c.value for c in app.caption)
     app.toggle(key="w.shared").set_value(False).run()
     assert [c.lr for c in race_config(settings(app)).competitors] == [c.lr for c in DEFAULT.competitors]
 
 
 def test_a_competitors_learning_rate_slider_and_box_move_together(app: AppTest):
     before = row(app, "Adam")
+    expand(app, 7)
     app.select_slider(key="w.c7.lr.slider").set_value(0.5).run()
     assert_clean(app)
     assert settings(app).competitors[6].lr == 0.5
@@ -187,6 +203,7 @@ def test_a_competitors_learning_rate_slider_and_box_move_together(app: AppTest):
 def test_each_hyperparameter_box(app: AppTest, slot: int, name: str, value: float):
     label = DEFAULT.competitors[slot - 1].title
     before = row(app, label)["Final loss"]
+    expand(app, slot)
     app.number_input(key=f"w.c{slot}.{name}").set_value(value).run()
     assert_clean(app)
     assert getattr(settings(app).competitors[slot - 1], name) == value
@@ -194,6 +211,7 @@ def test_each_hyperparameter_box(app: AppTest, slot: int, name: str, value: floa
 
 
 def test_only_the_hyperparameters_an_optimizer_uses_are_shown(app: AppTest):
+    expand(app, 1, 7)
     keys = {w.key for w in app.number_input if w.key and w.key.startswith("w.c1.")}
     assert keys == {"w.c1.lr"}  # batch GD: eta only (and its batch size)
     keys = {w.key for w in app.number_input if w.key and w.key.startswith("w.c7.")}
@@ -202,6 +220,7 @@ def test_only_the_hyperparameters_an_optimizer_uses_are_shown(app: AppTest):
 
 def test_batch_size_full_one_or_b(app: AppTest):
     smooth = row(app, "Batch GD")["Final loss"]
+    expand(app, 1)
     app.segmented_control(key="w.c1.batch").set_value("one").run()
     assert settings(app).competitors[0].batch_size == 1
     assert row(app, "Batch GD")["Final loss"] != smooth
@@ -215,6 +234,7 @@ def test_batch_size_full_one_or_b(app: AppTest):
 
 
 def test_remove_add_twice_and_reset_competitors(app: AppTest):
+    expand(app, 2)
     app.button(key="w.c2.remove").click().run()
     assert [c.optimizer for c in settings(app).competitors] == [n for n in LECTURE_OPTIMIZERS if n != "sgd"]
     assert len(table(app)) == 6
@@ -222,6 +242,7 @@ def test_remove_add_twice_and_reset_competitors(app: AppTest):
     app.button(key="w.add_button").click().run()
     assert_clean(app)
     assert settings(app).competitors[-1] == default_competitor("adam")
+    assert app.number_input(key="w.c7.lr").value == 0.001  # the newcomer's box opens, ready to set
     labels = list(table(app)["Optimizer"])
     assert len(labels) == 7 and len(set(labels)) == 7  # two Adams, told apart by their eta
     assert [lab for lab in labels if lab.startswith("Adam")] == ["Adam (eta=0.2)", "Adam (eta=0.001)"]
@@ -229,8 +250,35 @@ def test_remove_add_twice_and_reset_competitors(app: AppTest):
     assert settings(app).competitors == tuple(default_competitor(n) for n in LECTURE_OPTIMIZERS)
 
 
+def test_the_results_table_keeps_exact_values_and_each_runners_colour(warm: None):
+    race = run_race(race_config(DEFAULT))
+    html = results_html(race, DEFAULT.tol)
+    frame = read_table(html)
+    assert list(frame["Optimizer"]) == [r.label for r in race.runners]
+    pd.testing.assert_frame_equal(
+        frame.drop(columns="Optimizer"), results_frame(race, DEFAULT.tol).drop(columns="Optimizer")
+    )
+    for runner in race.runners:
+        assert f"background:{runner.color}" in html
+
+
+def test_a_closed_box_sends_no_widgets_and_keeps_its_values(app: AppTest):
+    keys = {w.key for w in app.number_input} | {w.key for w in app.select_slider}
+    assert not any(k.startswith("w.c") for k in keys) and "w.n" not in keys
+    expand(app, 7)
+    app.number_input(key="w.c7.beta1").set_value(0.5).run()
+    app.session_state["w.box6"] = False
+    app.run()
+    assert_clean(app)
+    assert "w.c7.beta1" not in {w.key for w in app.number_input}
+    assert settings(app).competitors[6].beta1 == 0.5  # closing the box changes nothing
+    expand(app, 7)
+    assert app.number_input(key="w.c7.beta1").value == 0.5
+
+
 def test_stochastic_settings_change_the_stochastic_runners_only(app: AppTest):
     before = table(app).set_index("Optimizer")["Final loss"]
+    expand(app, stochastic=True)
     for key, value in (("w.n", 20), ("w.spread", 3.0), ("w.seed", 7)):
         app.number_input(key=key).set_value(value).run()
         assert_clean(app)
@@ -297,6 +345,7 @@ def test_presets_apply_their_settings(app: AppTest, name: str):
 def test_a_link_reproduces_the_race_exactly(app: AppTest):
     app.selectbox(key="w.preset").set_value("bowl").run()
     app.number_input(key="w.x0").set_value(3.25).run()
+    expand(app, 3, 5, stochastic=True)
     app.number_input(key="w.c5.lr").set_value(0.0321).run()
     app.radio(key="w.eps_at").set_value("outside").run()
     app.toggle(key="w.show_rates").set_value(True).run()
@@ -367,6 +416,7 @@ def test_a_divergent_competitor_is_reported_and_the_others_run_on(warm: None):
     ],
 )
 def test_a_bad_typed_value_gives_a_message_and_keeps_the_race(app: AppTest, key: str, bad: Any, field):
+    expand(app, 1, 5, 7, stochastic=True)
     before, results = field(settings(app)), table(app)
     app.number_input(key=key).set_value(bad).run()
     assert not app.exception
@@ -381,6 +431,7 @@ def test_a_bad_typed_value_gives_a_message_and_keeps_the_race(app: AppTest, key:
 
 
 def test_a_batch_larger_than_the_data_is_explained(app: AppTest):
+    expand(app, stochastic=True)
     app.number_input(key="w.n").set_value(5).run()
     assert_clean(app)
     assert any("more than the 5 examples" in c.value for c in app.caption)

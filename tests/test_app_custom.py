@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from optviz.export import load_json
 from optviz.race import CUSTOM, CustomSurface, run_race
 from optviz.settings_url import AppSettings, race_config, to_query
-from optviz.ui import EXPORT
+from optviz.ui import EXPORT, EXPORT_BOX
+from tests.results_page import results
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 300
@@ -62,7 +63,7 @@ def test_picking_custom_races_on_the_default_formula(custom: AppTest):
     s = settings(custom)
     assert s.surface == CUSTOM and s.custom is not None
     assert s.start == s.custom.build().start
-    assert len(custom.dataframe[0].value) == 2
+    assert len(results(custom)) == 2
     assert r"\nabla f" in latex(custom)
 
 
@@ -78,7 +79,7 @@ def test_typing_a_formula_races_on_it_with_its_exact_gradient(custom: AppTest):
     # The table shows this race: the same final losses as the library's run of the same settings.
     race = run_race(race_config(s))
     final = [float(r.trajectory.loss[-1]) for r in race.runners]
-    assert np.allclose(custom.dataframe[0].value["Final loss"], final)
+    assert np.allclose(results(custom)["Final loss"], final)
 
 
 HOSTILE = [
@@ -95,13 +96,13 @@ HOSTILE = [
 def test_a_refused_formula_gives_a_message_and_the_last_race_stays(custom: AppTest, text: str, named: str):
     type_formula(custom, "x^2 + 3*y^2")
     before = settings(custom)
-    table = custom.dataframe[0].value
+    table = results(custom)
     type_formula(custom, text)
     errors = [e.value for e in custom.error]
     assert any("The race still uses f(x, y) = x^2 + 3*y^2" in e for e in errors), errors
     assert any(named in e for e in errors)
     assert settings(custom) == before
-    assert custom.dataframe[0].value.equals(table)
+    assert results(custom).equals(table)
     # The text stays in the box, to be fixed.
     assert custom.text_input(key="w.custom.f").value == text
 
@@ -131,7 +132,7 @@ def test_a_link_carries_the_custom_surface(custom: AppTest):
     linked = fresh(query)
     assert_clean(linked)
     assert settings(linked) == s
-    assert linked.dataframe[0].value.equals(custom.dataframe[0].value)
+    assert results(linked).equals(results(custom))
 
 
 def test_a_bad_formula_in_a_link_warns_and_uses_the_default_surface(warm: None):
@@ -143,6 +144,8 @@ def test_a_bad_formula_in_a_link_warns_and_uses_the_default_surface(warm: None):
 
 def test_the_exported_json_reproduces_the_custom_race(custom: AppTest):
     type_formula(custom, "abs(x) + y^2")
+    custom.session_state[EXPORT_BOX] = True  # a closed box shows none of its widgets
+    custom.run()
     custom.selectbox(key="export.format").set_value("json").run()
     custom.button(key="export.prepare").click().run()
     assert_clean(custom)
@@ -165,6 +168,8 @@ def test_a_run_into_an_undefined_region_is_reported(custom: AppTest):
     custom.text_input(key="w.custom.f").input("x^2 + y^2 + sqrt(x + 2)").run()
     custom.number_input(key="w.x0").set_value(-1.99).run()
     custom.number_input(key="w.y0").set_value(0.0).run()
+    custom.session_state["w.box0"] = True  # a closed box shows none of its widgets
+    custom.run()
     custom.number_input(key="w.c1.lr").set_value(1.0).run()
     assert not custom.exception
     assert any("undefined" in w.value for w in custom.warning), [w.value for w in custom.warning]

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from optviz.export import ExportOptions, export_bytes, suggested_filename
 from optviz.race import Race, run_race
 from optviz.settings_url import race_config
-from optviz.ui import EXPORT, Prepared
+from optviz.ui import EXPORT, EXPORT_BOX, Prepared
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 300
@@ -38,7 +38,9 @@ def app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
     at.query_params.update(QUERY)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    return at
+    assert not at.get("download_button") and "export.format" not in {w.key for w in at.selectbox}
+    at.session_state[EXPORT_BOX] = True  # a closed box shows none of its widgets
+    return at.run()
 
 
 def race_of(at: AppTest) -> Race:
@@ -113,3 +115,23 @@ def test_options_that_are_not_allowed_give_a_message(app: AppTest):
     app.number_input(key="export.fps").set_value(60).run()  # 7200 frames: over the cap
     assert any("frames" in e.value for e in app.error)
     assert not app.exception
+
+
+def test_closing_the_box_keeps_the_options_and_the_file(app: AppTest):
+    app.radio(key="export.view").set_value("3d").run()
+    app.number_input(key="export.fps").set_value(12).run()
+    app.checkbox(key="export.inset").uncheck().run()
+    prepare(app, "gif")
+    app.session_state[EXPORT_BOX] = False
+    app.run()
+    assert not app.exception and "export.fps" not in {w.key for w in app.number_input}
+    app.slider(key="w.steps").set_value(13).run()  # a rerun with the box closed
+    app.slider(key="w.steps").set_value(12).run()
+    app.session_state[EXPORT_BOX] = True
+    app.run()
+    assert not app.exception and not app.warning
+    assert app.selectbox(key="export.format").value == "gif"
+    assert app.radio(key="export.view").value == "3d"
+    assert app.number_input(key="export.fps").value == 12
+    assert app.checkbox(key="export.inset").value is False
+    assert len(app.get("download_button")) == 1  # the file made before is still offered

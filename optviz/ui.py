@@ -18,7 +18,6 @@ from html import escape
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-import pandas as pd
 import streamlit as st
 
 import surfaces
@@ -988,7 +987,7 @@ def _steps_text(steps: int | None) -> str:
     return "not reached" if steps is None else str(steps)
 
 
-def results_frame(race: Race, tol: float) -> pd.DataFrame:
+def results_rows(race: Race, tol: float) -> list[dict[str, Any]]:
     """One row per competitor: where it ended and how it got there."""
     rows = []
     for runner in race.runners:
@@ -1003,7 +1002,7 @@ def results_frame(race: Race, tol: float) -> pd.DataFrame:
                 "Distance to min": float(race.surface.distance_to_minimum(t.xy[last])),
             }
         )
-    return pd.DataFrame(rows)
+    return rows
 
 
 # Column: (tooltip, format of its numbers or None for text).
@@ -1031,7 +1030,7 @@ def results_html(race: Race, tol: float) -> str:
     """The results as an HTML table: each row with its runner's colour, as in the race view and the
     competitor boxes; a number cell shows a few digits and keeps its exact value (`data-value`,
     shown on hover)."""
-    frame = results_frame(race, tol)
+    records = results_rows(race, tol)
     tips = {name: tip for name, (tip, _) in RESULT_COLUMNS.items()}
     tips["Steps to tol"] = f"{STEPS_TIP} {tol:g}"
     head = "".join(
@@ -1039,7 +1038,7 @@ def results_html(race: Race, tol: float) -> str:
         for name, (_, form) in RESULT_COLUMNS.items()
     )
     rows = []
-    for runner, record in zip(race.runners, frame.to_dict("records"), strict=True):
+    for runner, record in zip(race.runners, records, strict=True):
         swatch = f'<span class="swatch" style="background:{runner.color}"></span>'
         cells = [f"<td>{swatch}{escape(runner.label)}</td>"]
         for name, (_, form) in list(RESULT_COLUMNS.items())[1:]:

@@ -20,7 +20,7 @@ from optviz import presets
 from optviz.optimizers import LECTURE_OPTIMIZERS
 from optviz.race import run_race
 from optviz.settings_url import AppSettings, default_competitor, race_config, to_query
-from optviz.ui import results_frame, results_html
+from optviz.ui import results_html, results_rows
 from tests.results_page import read_table, results
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -256,7 +256,8 @@ def test_the_results_table_keeps_exact_values_and_each_runners_colour(warm: None
     frame = read_table(html)
     assert list(frame["Optimizer"]) == [r.label for r in race.runners]
     pd.testing.assert_frame_equal(
-        frame.drop(columns="Optimizer"), results_frame(race, DEFAULT.tol).drop(columns="Optimizer")
+        frame.drop(columns="Optimizer"),
+        pd.DataFrame(results_rows(race, DEFAULT.tol)).drop(columns="Optimizer"),
     )
     for runner in race.runners:
         assert f"background:{runner.color}" in html

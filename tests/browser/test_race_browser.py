@@ -120,6 +120,20 @@ def test_a_slider_change_updates_the_chart(page, app_url):
     assert after["last"] != info["last"]
 
 
+def test_a_competitors_box_opens_and_its_slider_changes_the_chart(page, app_url):
+    info = _open(page, f"{app_url}/?{RACE}")
+    assert slider_input(page, "η (learning rate)").count() == 0  # closed boxes show no widgets
+    page.get_by_text("7. Adam").click()
+    rate = slider_input(page, "η (learning rate)")
+    rate.wait_for()
+    rate.focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_race(page, info["revision"])
+    after = state(page)
+    assert after["first"] == info["first"] and after["steps"] == info["steps"]
+    assert after["last"] != info["last"]  # Adam took a larger step and ended elsewhere
+
+
 def test_a_shared_url_reproduces_the_race(browser, page, app_url):
     info = _open(page, f"{app_url}/?{RACE}")
     before = page.url

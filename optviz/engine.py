@@ -218,6 +218,16 @@ def value_grad_block(sid, p, L, n):
 
 
 @jit
+def surface_block(sid, p, L, n):
+    """f and its gradient at the trial points of a block: a typed formula's program or built-in
+    surface `sid` (outside the time loop; `_race` makes this choice itself)."""
+    if sid == CUSTOM:
+        _run_program(p, L, n)
+    else:
+        value_grad_block(sid, p, L, n)
+
+
+@jit
 def evaluate(sid, p, x, y):
     """f and its gradient on arrays of points (any equal shapes), e.g. a plotting grid."""
     xf = np.ascontiguousarray(x).ravel()
@@ -231,10 +241,7 @@ def evaluate(sid, p, x, y):
         m = min(BLOCK, n - lo)
         L[TX : TX + m] = xf[lo : lo + m]
         L[TY : TY + m] = yf[lo : lo + m]
-        if sid == CUSTOM:
-            _run_program(p, L, m)
-        else:
-            value_grad_block(sid, p, L, m)
+        surface_block(sid, p, L, m)
         f[lo : lo + m] = L[F : F + m]
         gx[lo : lo + m] = L[GX : GX + m]
         gy[lo : lo + m] = L[GY : GY + m]
@@ -423,10 +430,7 @@ def race(
         # Lanes that ended keep their last good iterate; its loss was finite when it was checked.
         L[TX : TX + m] = L[X : X + m]
         L[TY : TY + m] = L[Y : Y + m]
-        if sid == CUSTOM:
-            _run_program(p, L, m)
-        else:
-            value_grad_block(sid, p, L, m)
+        surface_block(sid, p, L, m)
         for i in range(m):
             x[lo + i] = L[X + i]
             y[lo + i] = L[Y + i]

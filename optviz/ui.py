@@ -514,7 +514,7 @@ def _add() -> None:
     if len(settings.competitors) < MAX_COMPETITORS:
         load(replace(settings, competitors=(*settings.competitors, default_competitor(name))))
         # The newcomer's box opens, ready for its settings.
-        st.session_state[f"{PREFIX}box{len(settings.competitors)}"] = True
+        st.session_state[competitor_box(len(settings.competitors))] = True
 
 
 def _lecture_seven() -> None:
@@ -542,10 +542,15 @@ def competitor_section(
     return shared, shared_lr, competitors
 
 
+def competitor_box(index: int) -> str:
+    """The key of competitor `index`'s box (its open state)."""
+    return f"{PREFIX}box{index}"
+
+
 def competitor_controls(index: int, competitor: Competitor, shared: bool, problems: list[str]) -> Competitor:
     opt = OPTIMIZERS[competitor.optimizer]
     base = f"{PREFIX}c{index + 1}."
-    box = lazy_box(f"{index + 1}. {opt.title}", f"{PREFIX}box{index}")
+    box = lazy_box(f"{index + 1}. {opt.title}", competitor_box(index))
     if not box.open:
         # A closed box sends no widgets: every widget on the page is re-sent on every rerun, and
         # seven competitors' sliders and boxes would double the time from a change to the chart.
@@ -754,7 +759,8 @@ def page_css(competitors: int) -> None:
     competitor's box carries its colour, the same as its path and its row in the results."""
     # Streamlit gives a keyed container the class st-key-<key>, with "." written as "-".
     boxes = "".join(
-        f".st-key-w-box{i} summary {{ border-left: 8px solid {PALETTE[i % len(PALETTE)]}; }}"
+        f".st-key-{competitor_box(i).replace('.', '-')} summary "
+        f"{{ border-left: 8px solid {PALETTE[i % len(PALETTE)]}; }}"
         for i in range(competitors)
     )
     st.html(
@@ -844,8 +850,11 @@ def export_options(
 
 
 EXPORT_BOX = "export.box"
-# The export widgets' first values (the format, view and resolution: the first of their options).
+# Every export widget's first value.
 EXPORT_DEFAULTS: dict[str, Any] = {
+    "export.format": FORMATS[0],
+    "export.view": VIEWS[0],
+    "export.resolution": next(iter(RESOLUTIONS)),
     "export.fps": 30,
     "export.trail": 0,
     "export.duration": 0.0,
@@ -867,7 +876,7 @@ def export_section(race: Race) -> None:
     if not box.open:
         # Streamlit forgets the state of widgets a run does not draw; writing it back keeps the
         # options chosen for when the box opens again.
-        for key in (*EXPORT_DEFAULTS, "export.format", "export.view", "export.resolution"):
+        for key in EXPORT_DEFAULTS:
             if key in st.session_state:
                 st.session_state[key] = st.session_state[key]
         return
@@ -1005,15 +1014,17 @@ def results_rows(race: Race, tol: float) -> list[dict[str, Any]]:
     return rows
 
 
-# Column: (tooltip, format of its numbers or None for text).
+# Column: (tooltip, with the tolerance in use as {tol}; format of its numbers, or None for text).
 RESULT_COLUMNS: dict[str, tuple[str, str | None]] = {
     "Optimizer": ("Each competitor, in its colour in every view", None),
     "Final loss": ("f(w) at the last step (the last good one if diverged)", ".4g"),
-    "Steps to tol": ("", None),  # STEPS_TIP and the tolerance in use
+    "Steps to tol": (
+        "The first step whose loss is within {tol:g} of the minimum's (tolerance: sidebar)",
+        None,
+    ),
     "Diverged": ("The update at which the iterate blew up, if it did", None),
     "Distance to min": ("From the last point to the nearest global minimum", ".3g"),
 }
-STEPS_TIP = "The first step whose loss is within this of the minimum's (tolerance: sidebar):"
 RESULTS_CSS = """<style>
 table.optviz-results { width: 100%; border-collapse: collapse; font-size: 0.95rem; }
 .optviz-results th, .optviz-results td { padding: 0.3rem 0.6rem; text-align: left;
@@ -1031,11 +1042,9 @@ def results_html(race: Race, tol: float) -> str:
     competitor boxes; a number cell shows a few digits and keeps its exact value (`data-value`,
     shown on hover)."""
     records = results_rows(race, tol)
-    tips = {name: tip for name, (tip, _) in RESULT_COLUMNS.items()}
-    tips["Steps to tol"] = f"{STEPS_TIP} {tol:g}"
     head = "".join(
-        f'<th title="{escape(tips[name])}"{" class=num" if form else ""}>{escape(name)}</th>'
-        for name, (_, form) in RESULT_COLUMNS.items()
+        f'<th title="{escape(tip.format(tol=tol))}"{" class=num" if form else ""}>{escape(name)}</th>'
+        for name, (tip, form) in RESULT_COLUMNS.items()
     )
     rows = []
     for runner, record in zip(race.runners, records, strict=True):

@@ -9,11 +9,10 @@ from streamlit.testing.v1 import AppTest
 
 
 class _Table(HTMLParser):
-    """Header names and rows of cells; a cell with `data-value` gives that exact number."""
+    """Rows of cells, the header's first; a cell with `data-value` gives that exact number."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.header: list[str] = []
         self.rows: list[list[object]] = []
         self._cell: list[str] | None = None
         self._value: float | None = None

@@ -20,7 +20,7 @@ from optviz import presets
 from optviz.optimizers import LECTURE_OPTIMIZERS
 from optviz.race import run_race
 from optviz.settings_url import AppSettings, default_competitor, race_config, to_query
-from optviz.ui import results_html, results_rows
+from optviz.ui import competitor_box, results_html, results_rows
 from tests.results_page import read_table, results
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -68,7 +68,7 @@ def expand(at: AppTest, *slots: int, stochastic: bool = False) -> AppTest:
     """Opens competitors' boxes (slots count from 1) and, if asked, the stochastic mode's, then
     reruns: a closed box sends none of its widgets."""
     for slot in slots:
-        at.session_state[f"w.box{slot - 1}"] = True
+        at.session_state[competitor_box(slot - 1)] = True
     if stochastic:
         at.session_state["w.stochastic"] = True
     return at.run()
@@ -268,7 +268,7 @@ def test_a_closed_box_sends_no_widgets_and_keeps_its_values(app: AppTest):
     assert not any(k.startswith("w.c") for k in keys) and "w.n" not in keys
     expand(app, 7)
     app.number_input(key="w.c7.beta1").set_value(0.5).run()
-    app.session_state["w.box6"] = False
+    app.session_state[competitor_box(6)] = False
     app.run()
     assert_clean(app)
     assert "w.c7.beta1" not in {w.key for w in app.number_input}

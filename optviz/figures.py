@@ -173,23 +173,23 @@ class ColorScale:
 
 
 def color_scale(surface: Surface) -> ColorScale:
-    return _color_scale(_Key.of(surface))
+    return _color_scale(SurfaceKey.of(surface))
 
 
 # ------------------------------------------------------------------------------- surface sampling
 
 
 @dataclass(frozen=True)
-class _Key:
-    """A hashable handle on a surface for the caches (Surface itself holds a dict)."""
+class SurfaceKey:
+    """A hashable handle on a surface for the caches (Surface itself holds a dict): equal exactly when
+    the surfaces compute the same thing (`Surface.identity`)."""
 
-    name: str
-    options: tuple[tuple[str, float], ...]
+    identity: tuple
     surface: Surface = field(compare=False, hash=False, repr=False)
 
     @staticmethod
-    def of(surface: Surface) -> _Key:
-        return _Key(surface.name, tuple(sorted(surface.options.items())), surface)
+    def of(surface: Surface) -> SurfaceKey:
+        return SurfaceKey(surface.identity, surface)
 
 
 def _grid(surface: Surface, nx: int, ny: int, centred: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -207,7 +207,7 @@ def _grid(surface: Surface, nx: int, ny: int, centred: bool) -> tuple[np.ndarray
 
 
 @functools.lru_cache(maxsize=32)
-def _color_scale(key: _Key) -> ColorScale:
+def _color_scale(key: SurfaceKey) -> ColorScale:
     _, _, f = _grid(key.surface, 200, 200, centred=False)
     f = f[np.isfinite(f)]
     offset = float(key.surface.min_value)
@@ -284,7 +284,7 @@ class BandImage:
 
 
 @functools.lru_cache(maxsize=16)
-def _band_image(key: _Key, size: int) -> BandImage:
+def _band_image(key: SurfaceKey, size: int) -> BandImage:
     scale = _color_scale(key)
     _, _, f = _grid(key.surface, size, size, centred=True)
     finite = np.isfinite(f)
@@ -298,21 +298,21 @@ def _band_image(key: _Key, size: int) -> BandImage:
 
 def band_image(surface: Surface, size: int = IMAGE_SIZE) -> BandImage:
     """The filled, banded contour of the surface over its domain with its contour lines."""
-    return _band_image(_Key.of(surface), size)
+    return _band_image(SurfaceKey.of(surface), size)
 
 
 @functools.lru_cache(maxsize=16)
-def _contour_image(key: _Key, size: int) -> str:
+def _contour_image(key: SurfaceKey, size: int) -> str:
     return "data:image/png;base64," + base64.b64encode(_band_image(key, size).png()).decode("ascii")
 
 
 def contour_image(surface: Surface, size: int = IMAGE_SIZE) -> str:
     """`band_image` as a PNG data URI (for a plotly layout image)."""
-    return _contour_image(_Key.of(surface), size)
+    return _contour_image(SurfaceKey.of(surface), size)
 
 
 @functools.lru_cache(maxsize=16)
-def _mesh(key: _Key, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _mesh(key: SurfaceKey, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x, y, f = _grid(key.surface, size, size, centred=False)
     scale = _color_scale(key)
     z = scale.clip(scale.transform(np.where(np.isfinite(f), f, np.inf)))
@@ -323,7 +323,7 @@ def _mesh(key: _Key, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def surface_mesh(surface: Surface, size: int = MESH_SIZE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """x (n,), y (n,) and the height z (n, n) shown in 3-D: the colour scale's transformed loss."""
-    return _mesh(_Key.of(surface), size)
+    return _mesh(SurfaceKey.of(surface), size)
 
 
 # ------------------------------------------------------------------------------------ race values

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from optviz import figures
-from optviz.race import Race, RaceConfig, Runner
+from optviz.race import Race, Runner
 
 ASSETS = Path(__file__).with_name("player")
 COMPONENT_NAME = "optviz_race_player"
@@ -89,16 +89,15 @@ def _image(surface: Any) -> dict[str, Any]:
 
 
 def _surface(race: Race) -> dict[str, Any]:
-    c = race.config
-    return _surface_data(RaceConfig(surface=c.surface, surface_options=c.surface_options, custom=c.custom))
+    return _surface_data(figures.SurfaceKey.of(race.surface))
 
 
 @functools.lru_cache(maxsize=16)
-def _surface_data(config: RaceConfig) -> dict[str, Any]:
-    """The surface's part of the payload, built once per surface (a config that differs only in
-    its surface settings is the key): races on one surface share it. Rebuilding the mesh and its
-    hash on every rerun was a third of the payload's cost."""
-    s = config.surface_object()
+def _surface_data(key: figures.SurfaceKey) -> dict[str, Any]:
+    """The surface's part of the payload, built once per surface (its complete identity is the key):
+    races on one surface share it. Rebuilding the mesh and its hash on every rerun was a third of
+    the payload's cost."""
+    s = key.surface
     scale = figures.color_scale(s)
     _, _, z = figures.surface_mesh(s)
     data: dict[str, Any] = {

@@ -64,6 +64,22 @@ class Surface:
         return gx, gy
 
     @property
+    def identity(self) -> tuple:
+        """Everything that decides what this surface computes and where it is drawn, as a hashable
+        value: the key for every cache of things made from a surface. The name and options alone are
+        not enough: every typed formula is named "custom" and has no options."""
+        return (
+            self.name,
+            self.formula,
+            self.params,
+            self.domain,
+            self.minima,
+            self.min_value,
+            self.log_color,
+            tuple(sorted(self.options.items())),
+        )
+
+    @property
     def param_array(self) -> np.ndarray:
         # Never empty: Numba needs one array type for every surface.
         return np.array(self.params or (0.0,), dtype=np.float64)

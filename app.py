@@ -27,7 +27,7 @@ with st.sidebar:
 st.session_state[ui.SETTINGS] = settings
 ui.sync_url(settings)
 
-ui.page_css(len(settings.competitors))
+ui.page_css(settings.competitors)
 ui.header(settings)
 ui.show_url_warnings()
 ui.problems_note(problems)
@@ -65,7 +65,7 @@ if race_tab.open:
             st.subheader("Results", anchor=False)
             ui.results_table(race, settings.tol)
         with notes:
-            ui.about(settings)
+            ui.about(settings, race)
         ui.export_section(race)
         if view.show_formulas:
             ui.formulas(settings)

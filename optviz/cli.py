@@ -555,7 +555,7 @@ def write_sweep_png(m, quantity: str, target: Path) -> None:
     from matplotlib.patches import Patch
     from matplotlib.ticker import FuncFormatter
 
-    from optviz.figures import colormap, decade_label
+    from optviz.figures import decade_label
     from optviz.map_figure import (
         DIVERGED_COLOR,
         QUANTITIES,
@@ -565,6 +565,7 @@ def write_sweep_png(m, quantity: str, target: Path) -> None:
         color_range,
         values,
     )
+    from optviz.style import colormap
 
     q = QUANTITIES[quantity]
     span = color_range(values(m, quantity))

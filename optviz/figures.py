@@ -26,13 +26,9 @@ from plotly.subplots import make_subplots
 from optviz.api import evaluate
 from optviz.optimizers import OPTIMIZERS
 from optviz.race import Race, Runner
+from optviz.style import colormap, darker, hex_to_rgb
 from surfaces import Surface
 
-# Viridis lightened halfway to white: every runner colour (black and yellow included) stays visible on
-# it, and low loss still reads as dark.
-_VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58")
-_VIRIDIS += ("#b5de2b", "#fde725")
-_LIGHTEN = 0.45
 BANDS = 18  # filled contour bands; their edges are the contour lines
 IMAGE_SIZE = 640  # pixels of the contour image along each axis
 MESH_SIZE = 48  # grid points of the 3-D surface along each axis
@@ -41,6 +37,7 @@ LINEAR_TOP = 0.97  # linear scales stop at this quantile, so a few steep corners
 CURVE_FLOOR = 1e-30  # exact zeros (a run that hit the minimum) on log axes
 
 TRAIL_WIDTH = 2.5
+CASING_WIDTH = 3.0  # how much wider a path's casing is than the path (optviz.style.casing)
 HEAD_SIZE = 11
 START_SIZE = 10
 END_SIZE = 14
@@ -50,32 +47,6 @@ CAMERA = (-55.0, 32.0)  # 3-D view: azimuth and elevation in degrees, shared wit
 MINIMUM_COLOR = "#ffffff"
 UNDEFINED_COLOR = "#d9d9d9"  # where a typed formula is undefined
 DIVERGED_NOTE = "diverged at step {step}"
-
-
-# ----------------------------------------------------------------------------------------- colours
-
-
-def _hex_to_rgb(color: str) -> tuple[int, int, int]:
-    c = color.lstrip("#")
-    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
-
-
-def _rgb_to_hex(rgb: Sequence[float]) -> str:
-    return "#" + "".join(f"{round(max(0.0, min(255.0, v))):02x}" for v in rgb)
-
-
-def colormap(t: float) -> str:
-    """The (lightened) colour at t in [0, 1]: 0 is the lowest loss."""
-    t = min(1.0, max(0.0, float(t))) * (len(_VIRIDIS) - 1)
-    i = min(int(t), len(_VIRIDIS) - 2)
-    a = np.array(_hex_to_rgb(_VIRIDIS[i]), dtype=float)
-    b = np.array(_hex_to_rgb(_VIRIDIS[i + 1]), dtype=float)
-    rgb = a + (b - a) * (t - i)
-    return _rgb_to_hex(rgb + (255.0 - rgb) * _LIGHTEN)
-
-
-def _darker(color: str, factor: float = 0.62) -> str:
-    return _rgb_to_hex([v * factor for v in _hex_to_rgb(color)])
 
 
 # -------------------------------------------------------------------------------------- the scale
@@ -233,7 +204,7 @@ def _png(indices: np.ndarray, palette: Sequence[str]) -> bytes:
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    plte = b"".join(bytes(_hex_to_rgb(c)) for c in palette)
+    plte = b"".join(bytes(hex_to_rgb(c)) for c in palette)
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0))
@@ -255,7 +226,7 @@ class BandImage:
     @property
     def palette(self) -> tuple[str, ...]:
         """Band colours, then their darker line colours."""
-        return self.colors + tuple(_darker(c) for c in self.colors)
+        return self.colors + tuple(darker(c) for c in self.colors)
 
     @property
     def indices(self) -> np.ndarray:
@@ -344,6 +315,18 @@ def loss_gap(race: Race, runner: Runner) -> np.ndarray:
 def distance(race: Race, runner: Runner) -> np.ndarray:
     """Distance from each iterate to the nearest global minimum, floored for log axes."""
     return np.maximum(race.surface.distance_to_minimum(runner.trajectory.xy), CURVE_FLOOR)
+
+
+def draw_order(race: Race) -> list[int]:
+    """The runners' indices in the order their paths are drawn: the noisier a runner's gradient
+    (one example, then a batch, then all of them), the earlier, so a smooth path is never buried
+    under a jagged one that follows it; otherwise in race order, later on top."""
+
+    def noise(i: int) -> tuple[int, int]:
+        batch = race.runners[i].trajectory.settings.batch_size  # None: every example
+        return (1, 0) if batch is None else (0, batch)
+
+    return sorted(range(len(race.runners)), key=noise)
 
 
 def is_adaptive(runner: Runner) -> bool:

@@ -15,7 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 import surfaces
-from optviz.figures import FONT_SIZE, colormap, decade_label
+from optviz.figures import FONT_SIZE, decade_label
+from optviz.style import colormap, hex_to_rgb
 from optviz.sweep import Axis, StabilityMap
 
 DIVERGED_COLOR = "#d62728"  # red: outside the (lightened) viridis scale, so it never reads as a value
@@ -120,21 +121,16 @@ def plotly_colorscale() -> list[list[float | str]]:
     return [[i / (SCALE_STOPS - 1), colormap(i / (SCALE_STOPS - 1))] for i in range(SCALE_STOPS)]
 
 
-def _hex_rgb(color: str) -> tuple[int, int, int]:
-    c = color.lstrip("#")
-    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
-
-
 def cell_colors(m: StabilityMap, quantity: str) -> np.ndarray:
     """RGB in [0, 1], shape (y.size, x.size, 3): the figure's colours for static images."""
     z = values(m, quantity)
     span = color_range(z)
-    palette = np.array([_hex_rgb(colormap(i / 255)) for i in range(256)], dtype=np.float64) / 255
+    palette = np.array([hex_to_rgb(colormap(i / 255)) for i in range(256)], dtype=np.float64) / 255
     index = np.round(span.unit(np.nan_to_num(z, nan=span.low)) * 255).astype(np.int64)
     rgb = palette[index]
     if QUANTITIES[quantity].field == "reached_at":
-        rgb[m.reached_at < 0] = np.array(_hex_rgb(NOT_REACHED_COLOR)) / 255
-    rgb[m.diverged] = np.array(_hex_rgb(DIVERGED_COLOR)) / 255
+        rgb[m.reached_at < 0] = np.array(hex_to_rgb(NOT_REACHED_COLOR)) / 255
+    rgb[m.diverged] = np.array(hex_to_rgb(DIVERGED_COLOR)) / 255
     return rgb
 
 

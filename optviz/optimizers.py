@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from optviz import rules
 
 HYPERPARAMETERS = ("lr", "gamma", "beta1", "beta2", "eps", "weight_decay")
+# Their symbols as the lecture writes them.
+SYMBOLS = {"lr": "η", "gamma": "γ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "weight_decay": "λ"}
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ def _runner(race: Race, runner: Runner, options: PlayerOptions) -> dict[str, Any
     entry: dict[str, Any] = {
         "label": runner.label,
         "color": runner.color,
+        "casing": runner.casing,
         "divergedAt": t.diverged_at,
         "adaptive": figures.is_adaptive(runner),
         "xy": _b64(t.xy),
@@ -160,6 +161,7 @@ def payload(race: Race, options: PlayerOptions, *, clickable: bool = True) -> di
         "surface": _surface(race),
         "style": {
             "trail": figures.TRAIL_WIDTH,
+            "casing": figures.CASING_WIDTH,
             "head": figures.HEAD_SIZE,
             "start": figures.START_SIZE,
             "end": figures.END_SIZE,
@@ -169,6 +171,7 @@ def payload(race: Race, options: PlayerOptions, *, clickable: bool = True) -> di
             "floor": figures.CURVE_FLOOR,
         },
         "runners": [_runner(race, r, options) for r in race.runners],
+        "order": figures.draw_order(race),
     }
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     data["rev"] = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()

@@ -10,22 +10,10 @@ from functools import lru_cache
 from typing import Any
 
 import surfaces
+from optviz import style
 from optviz.api import Trajectory, run
-from optviz.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS
+from optviz.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS, SYMBOLS
 
-# One colour per competitor slot, the same in every view (colour-blind safe: Okabe-Ito + extras).
-PALETTE = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#D55E00",
-    "#CC79A7",
-    "#56B4E9",
-    "#000000",
-    "#F0E442",
-    "#8C564B",
-    "#7F7F7F",
-)
 MAX_COMPETITORS = 10
 
 
@@ -41,6 +29,8 @@ class Competitor:
     eps: float | None = None
     weight_decay: float | None = None
     batch_size: int | str | None = None  # None: the optimizer's own; "full" or an int
+    # Its slot in `style.PALETTE`, kept for its whole life (None: given one when it joins a race).
+    color: int | None = None
 
     @property
     def title(self) -> str:
@@ -114,6 +104,11 @@ class Runner:
     competitor: Competitor
     trajectory: Trajectory
 
+    @property
+    def casing(self) -> str:
+        """The colour drawn under this runner's path, so that it stands out on every band."""
+        return style.casing(self.color)
+
 
 @dataclass(frozen=True)
 class Race:
@@ -122,21 +117,70 @@ class Race:
     runners: tuple[Runner, ...]
 
 
-def labels(competitors: tuple[Competitor, ...]) -> list[str]:
-    """Titles, with the differing setting added where one optimizer runs more than once."""
-    titles = [c.title for c in competitors]
+# Each optimizer's own colour slot: the lecture's seven in order, their relatives after them, so that
+# one optimizer has the same colour in every race where its slot is free.
+_OWN_COLOR = {name: i for i, name in enumerate(LECTURE_OPTIMIZERS)}
+
+
+def own_color(optimizer: str) -> int:
+    if optimizer in _OWN_COLOR:
+        return _OWN_COLOR[optimizer]
+    others = [name for name in OPTIMIZERS if name not in _OWN_COLOR]
+    free = len(style.PALETTE) - len(_OWN_COLOR)
+    return len(_OWN_COLOR) + others.index(optimizer) % free
+
+
+def assign_colors(competitors: tuple[Competitor, ...]) -> tuple[Competitor, ...]:
+    """Every competitor with a colour slot of its own. One that has a free slot keeps it; the others
+    (new ones, or a later one repeating a slot) take their optimizer's own colour if it is free, else
+    the first free slot."""
+    taken: set[int] = set()
+    keep = []
+    for c in competitors:
+        valid = isinstance(c.color, int) and 0 <= c.color < len(style.PALETTE) and c.color not in taken
+        keep.append(valid)
+        if valid:
+            taken.add(c.color)
     out = []
-    for c, title in zip(competitors, titles, strict=True):
-        if titles.count(title) > 1:
-            lr = run_lr(c)
-            title = f"{title} (eta={lr:g})" if lr is not None else title
-        out.append(title)
-    # Still ambiguous (same optimizer and eta): number them.
+    for c, kept in zip(competitors, keep, strict=True):
+        if not kept:
+            own = own_color(c.optimizer)
+            free = [k for k in range(len(style.PALETTE)) if k not in taken]
+            slot = own if own not in taken else free[0] if free else 0
+            taken.add(slot)
+            c = replace(c, color=slot)
+        out.append(c)
+    return tuple(out)
+
+
+def _setting_text(c: Competitor, name: str) -> str:
+    if name == "batch_size":
+        return f"B={c.batch_size}"
+    value = _value(c, name)
+    return f"{SYMBOLS[name]}={value:g}"
+
+
+def _value(c: Competitor, name: str) -> Any:
+    if name == "batch_size":
+        return c.batch_size if c.batch_size is not None else OPTIMIZERS[c.optimizer].batch_size
+    value = getattr(c, name)
+    return value if value is not None else OPTIMIZERS[c.optimizer].defaults.get(name)
+
+
+def labels(competitors: tuple[Competitor, ...]) -> list[str]:
+    """Titles; where one optimizer runs more than once, each with the first setting in which its
+    runs differ ("Adam (η=0.2)"), or numbered where they do not differ at all."""
+    out = []
+    for c in competitors:
+        twins = [d for d in competitors if d.optimizer == c.optimizer]
+        if len(twins) == 1:
+            out.append(c.title)
+            continue
+        names = (*OPTIMIZERS[c.optimizer].uses, "batch_size")
+        differing = next((n for n in names if len({repr(_value(d, n)) for d in twins}) > 1), None)
+        out.append(c.title if differing is None else f"{c.title} ({_setting_text(c, differing)})")
+    # Still ambiguous (the same settings twice): number them.
     return [f"{t} #{out[:i].count(t) + 1}" if out.count(t) > 1 else t for i, t in enumerate(out)]
-
-
-def run_lr(c: Competitor) -> float | None:
-    return c.lr if c.lr is not None else OPTIMIZERS[c.optimizer].defaults.get("lr")
 
 
 def run_race(config: RaceConfig) -> Race:
@@ -144,8 +188,9 @@ def run_race(config: RaceConfig) -> Race:
     if not 1 <= len(config.competitors) <= MAX_COMPETITORS:
         raise ValueError(f"a race needs 1 to {MAX_COMPETITORS} competitors, got {len(config.competitors)}")
     surface = config.surface_object()
+    competitors = assign_colors(config.competitors)
     runners = []
-    for i, (competitor, label) in enumerate(zip(config.competitors, labels(config.competitors), strict=True)):
+    for competitor, label in zip(competitors, labels(competitors), strict=True):
         try:
             trajectory = run(
                 competitor.optimizer,
@@ -161,5 +206,5 @@ def run_race(config: RaceConfig) -> Race:
             )
         except ValueError as error:
             raise ValueError(f"{label}: {error}") from None
-        runners.append(Runner(label, PALETTE[i % len(PALETTE)], competitor, trajectory))
+        runners.append(Runner(label, style.PALETTE[competitor.color], competitor, trajectory))
     return Race(config, surface, tuple(runners))

@@ -22,6 +22,7 @@ Keys (every one is written):
     c1 .. c10                    the competitors' optimizers, in order
     cK.lr, cK.gamma, cK.beta1, cK.beta2, cK.eps, cK.weight_decay    competitor K's hyperparameters
     cK.batch                     competitor K's batch size: full or a whole number
+    cK.color                     competitor K's colour (a slot of the palette), kept for its life
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from typing import Any
 
 import surfaces
 from optviz.optimizers import HYPERPARAMETERS, LECTURE_OPTIMIZERS, OPTIMIZERS
-from optviz.race import CUSTOM, MAX_COMPETITORS, Box, Competitor, CustomSurface, RaceConfig
+from optviz.race import CUSTOM, MAX_COMPETITORS, Box, Competitor, CustomSurface, RaceConfig, assign_colors
+from optviz.style import PALETTE
 from surfaces.finite_sum import DEFAULT_EXAMPLES
 from surfaces.formula import DEFAULT_DOMAIN
 from surfaces.formula import MAX_LENGTH as MAX_FORMULA_LENGTH
@@ -265,10 +267,11 @@ MINIMA = Points(COORDINATE)
 DEFAULT_CUSTOM = CustomSurface("x^2 + 10 y^2", DEFAULT_DOMAIN)
 _CUSTOM_KEYS = ("f", "dom", "min")
 OPTIMIZER = Choice(tuple(OPTIMIZERS), "optimizer")
+COLOR = Whole(0, len(PALETTE) - 1)
 FLAG = Flag()
 
 # Hyperparameter names in the URL are the engine's (`run(lr=...)`), as are the values.
-_COMPETITOR_KEY = re.compile(rf"c(\d{{1,2}})(?:\.({'|'.join(HYPERPARAMETERS)}|batch))?")
+_COMPETITOR_KEY = re.compile(rf"c(\d{{1,2}})(?:\.({'|'.join(HYPERPARAMETERS)}|batch|color))?")
 MAX_WARNINGS = 30
 
 
@@ -335,8 +338,15 @@ class AppSettings:
     view: View = View()
     custom: CustomSurface | None = None  # a typed formula; then `surface` is CUSTOM
 
+    def __post_init__(self) -> None:
+        # Every competitor has its colour from the moment it is in the settings, so it keeps it.
+        object.__setattr__(self, "competitors", assign_colors(self.competitors))
+
     def surface_object(self) -> surfaces.Surface:
-        return self.custom.build() if self.custom is not None else surfaces.SURFACES[self.surface]
+        """The surface with its options as set (its title, formula and description follow them)."""
+        if self.custom is not None:
+            return self.custom.build()
+        return surfaces.get(self.surface, **dict(self.surface_options))
 
     def with_surface(self, name: str) -> AppSettings:
         """This race moved to another surface, with that surface's own start, options and spread."""
@@ -439,6 +449,7 @@ def to_query(settings: AppSettings) -> dict[str, str]:
         for name in OPTIMIZERS[c.optimizer].uses:
             query[f"c{k}.{name}"] = _number_text(getattr(c, name))
         query[f"c{k}.batch"] = BATCH.text(c.batch_size)
+        query[f"c{k}.color"] = COLOR.text(c.color)
     return query
 
 
@@ -593,15 +604,22 @@ def _competitors(r: _Reader, fallback: tuple[Competitor, ...]) -> tuple[Competit
     slots = sorted({int(m.group(1)) for key in r.values if (m := _COMPETITOR_KEY.fullmatch(key))})
     if not slots:
         return fallback
-    out = []
+    out: list[Competitor] = []
+    taken: set[int] = set()
     for k in slots:
         competitor = _competitor(r, k)
-        if competitor is not None:
-            out.append(competitor)
+        if competitor is None:
+            continue
+        if competitor.color in taken:
+            r.warn(f"c{k}.color: {competitor.color} is another competitor's colour; giving it a free one")
+            competitor = replace(competitor, color=None)
+        if competitor.color is not None:
+            taken.add(competitor.color)
+        out.append(competitor)
     if not out:
         r.warn("no valid competitors (c1, c2, ...); using the default ones")
         return fallback
-    return tuple(out)
+    return assign_colors(tuple(out))
 
 
 def _competitor(r: _Reader, k: int) -> Competitor | None:
@@ -617,7 +635,7 @@ def _competitor(r: _Reader, k: int) -> Competitor | None:
     default = default_competitor(name)
     for given in settings_given:
         hyper = given.split(".", 1)[1]
-        if hyper != "batch" and hyper not in opt.uses:
+        if hyper not in ("batch", "color") and hyper not in opt.uses:
             r.warn(f"{given}: {opt.title} has no {hyper}; ignored")
     values = {
         hyper: r.read(
@@ -628,7 +646,8 @@ def _competitor(r: _Reader, k: int) -> Competitor | None:
     batch = r.read(
         f"{key}.batch", BATCH, default.batch_size, f"using {opt.title}'s default {default.batch_size}"
     )
-    return replace(default, batch_size=batch, **values)
+    color = r.read(f"{key}.color", COLOR, None, "giving it a free colour")
+    return replace(default, batch_size=batch, color=color, **values)
 
 
 def _of(title: str, default: Competitor, hyper: str) -> str:

@@ -36,15 +36,15 @@ from optviz.export import (
     suggested_filename,
 )
 from optviz.limits import CACHE_TTL, FORMULA_CACHE_ENTRIES, RACE_CACHE_ENTRIES
-from optviz.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS, library_formula
+from optviz.optimizers import OPTIMIZERS, SYMBOLS, library_formula
 from optviz.race import (
     CUSTOM,
     MAX_COMPETITORS,
-    PALETTE,
     Competitor,
     CustomSurface,
     Race,
     RaceConfig,
+    labels,
     run_race,
 )
 from optviz.settings_url import (
@@ -68,13 +68,12 @@ from optviz.settings_url import (
     start_ranges,
     to_query,
 )
+from optviz.style import PALETTE
 
 SETTINGS = "settings"
 URL_WARNINGS = "url_warnings"
 PREFIX = "w."
 
-# Symbols as the lecture writes them.
-SYMBOLS = {"lr": "η", "gamma": "γ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "weight_decay": "λ"}
 NAMES = {
     "lr": "learning rate",
     "gamma": "momentum / decay",
@@ -518,7 +517,9 @@ def _add() -> None:
 
 
 def _lecture_seven() -> None:
-    load(replace(current(), competitors=tuple(default_competitor(n) for n in LECTURE_OPTIMIZERS)))
+    settings = current()
+    # With the learning rates a preset on this surface races them with, if there is one.
+    load(replace(settings, competitors=presets.lecture_seven(settings.surface)))
 
 
 def competitor_section(
@@ -535,8 +536,10 @@ def competitor_section(
     shared_lr = settings.shared_lr
     if shared:
         shared_lr = hyper_input("Shared η (learning rate)", PREFIX + "lr", settings.shared_lr, "lr", problems)
+    names = labels(settings.competitors)
     competitors = tuple(
-        competitor_controls(i, c, shared, problems) for i, c in enumerate(settings.competitors)
+        competitor_controls(i, c, name, shared, problems)
+        for i, (c, name) in enumerate(zip(settings.competitors, names, strict=True))
     )
     _add_controls(len(competitors))
     return shared, shared_lr, competitors
@@ -547,10 +550,14 @@ def competitor_box(index: int) -> str:
     return f"{PREFIX}box{index}"
 
 
-def competitor_controls(index: int, competitor: Competitor, shared: bool, problems: list[str]) -> Competitor:
+def competitor_controls(
+    index: int, competitor: Competitor, label: str, shared: bool, problems: list[str]
+) -> Competitor:
+    """Competitor `index`'s box, titled with its label in the legend (so two of one optimizer are
+    told apart here too)."""
     opt = OPTIMIZERS[competitor.optimizer]
     base = f"{PREFIX}c{index + 1}."
-    box = lazy_box(f"{index + 1}. {opt.title}", competitor_box(index))
+    box = lazy_box(f"{index + 1}. {label}", competitor_box(index))
     if not box.open:
         # A closed box sends no widgets: every widget on the page is re-sent on every rerun, and
         # seven competitors' sliders and boxes would double the time from a change to the chart.
@@ -754,14 +761,14 @@ def show_url_warnings() -> None:
     st.button("Dismiss", key="dismiss_url_warnings", on_click=st.session_state.pop, args=(URL_WARNINGS, None))
 
 
-def page_css(competitors: int) -> None:
+def page_css(competitors: Sequence[Competitor]) -> None:
     """Less empty margin above and beside the race, so it fits a 1366 x 768 laptop screen; each
     competitor's box carries its colour, the same as its path and its row in the results."""
     # Streamlit gives a keyed container the class st-key-<key>, with "." written as "-".
     boxes = "".join(
         f".st-key-{competitor_box(i).replace('.', '-')} summary "
-        f"{{ border-left: 8px solid {PALETTE[i % len(PALETTE)]}; }}"
-        for i in range(competitors)
+        f"{{ border-left: 8px solid {PALETTE[c.color or 0]}; }}"
+        for i, c in enumerate(competitors)
     )
     st.html(
         "<style>[data-testid='stMainBlockContainer'] { padding: 2.5rem 2rem 2rem 2rem; max-width: 100%; }"
@@ -784,11 +791,11 @@ def header(settings: AppSettings) -> None:
         how_to()
 
 
-def about(settings: AppSettings) -> None:
+def about(settings: AppSettings, race: Race) -> None:
     """What to look for (while a preset is loaded) and what the surface is."""
     name = presets.matching(settings)
     if name is not None:
-        st.info(f"**What to watch.** {presets.PRESETS[name].watch}", icon=":material/visibility:")
+        st.info(f"**What to watch.** {presets.PRESETS[name].watch(race)}", icon=":material/visibility:")
     st.markdown(f"**About this surface.** {settings.surface_object().description}")
 
 

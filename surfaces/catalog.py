@@ -43,14 +43,12 @@ def long_valley(slope: float = 1.0, wall: float = 65.0) -> Surface:
         log_color=True,
         spread=1.0,
         description=(
-            "A narrow ravine whose floor slopes gently toward the minimum: plain gradient descent "
-            "zig-zags between the steep walls and crawls along the floor; momentum builds up speed "
-            "along it. With the defaults (floor slope s = 1, wall c = 65, start (-18, 2)) and the "
-            "usual eta = 0.01, each gradient step multiplies y by 1 - 2 c eta = -0.3, so gradient "
-            "descent bounces from wall to wall (it does for 1/(2c) < eta < 1/c) and then creeps "
-            "along the floor at eta s = 0.01 per step, about 2000 steps to the minimum; momentum "
-            "(gamma = 0.9) moves ten times faster along the floor and arrives in about 200."
-        ),
+            "A narrow ravine between steep walls (c = {wall:g}) whose floor slopes gently down to the "
+            "minimum at the origin (s = {slope:g}). A gradient step multiplies y by 1 − 2cη: for "
+            "1/(2c) < η < 1/c (here {half:g} < η < {limit:g}) gradient descent bounces from wall to "
+            "wall, and above 1/c it diverges. Along the floor a step moves only about η·s, so plain "
+            "descent crawls there; momentum builds up speed along it, towards η·s/(1 − γ) per step."
+        ).format(wall=wall, slope=slope, half=1 / (2 * wall), limit=1 / wall),
     )
 
 
@@ -76,10 +74,11 @@ def bowl(kappa: float = 25.0, theta: float = 0.0) -> Surface:
         group="standard",
         spread=2.0,
         description=(
-            "A quadratic bowl whose curvatures differ by the condition number kappa, its axes turned "
-            "by theta degrees. Gradient descent is stable for eta < 2 / kappa; the adaptive methods "
-            "rescale each coordinate, which helps most when the bowl is aligned with the axes."
-        ),
+            "A quadratic bowl whose curvatures differ by the condition number κ = {kappa:g}, its axes "
+            "turned by θ = {theta:g} degrees. Gradient descent is stable for η < 2/κ = {limit:.3g}; the "
+            "adaptive methods rescale each coordinate, which helps most when the bowl is aligned with "
+            "the axes."
+        ).format(kappa=kappa, theta=theta, limit=2 / kappa),
     )
 
 
@@ -142,10 +141,10 @@ _BUILT_IN: tuple[Surface, ...] = (
         log_color=True,
         spread=2.0,
         description=(
-            "Beale's function: flat plateaus and sharp ridges around a minimum at (3, 0.5). Methods "
-            "that adapt the step per coordinate cross the plateaus that stall plain gradient descent. "
-            "From the default start (1, 1.4) Adam with eta = 0.05 reaches the minimum within 2000 "
-            "steps; with its default eta = 0.001 it has barely left the start after 300."
+            "Beale's function: flat plateaus and steep, curved walls around the minimum at (3, 0.5), "
+            "with values spanning several decades (the map's colours are logarithmic). A step "
+            "proportional to the gradient is tiny on the plateaus and huge on the walls; methods that "
+            "scale each coordinate's step cross the plateaus."
         ),
     ),
     Surface(
@@ -161,11 +160,9 @@ _BUILT_IN: tuple[Surface, ...] = (
         group="lecture",
         spread=0.5,
         description=(
-            "A saddle point at the origin (x^2 - y^2 near it) between two minima at (0, +-1). Started "
-            "close to the ridge, plain gradient descent slows to a near stop at the saddle; momentum "
-            "and the adaptive methods escape it sooner. From the default start (-1.8, 0.001) with "
-            "eta = 0.01, gradient descent spends about 200 steps within 0.3 of the saddle and passes "
-            "|y| = 0.5 only after about 320; momentum does in about 65, Adam (eta = 0.01) in about 45."
+            "A saddle point at the origin (x² − y² near it) between two minima at (0, ±1). The "
+            "gradient vanishes at the saddle: a run started near the ridge y = 0 slows down as it "
+            "comes close, and leaves only as fast as its small distance from the ridge grows."
         ),
     ),
     Surface(

@@ -23,7 +23,7 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from PIL import Image
 
-from optviz import figures
+from optviz import figures, style
 from optviz.api import evaluate
 from optviz.export import marks
 from optviz.export.options import ExportOptions
@@ -181,7 +181,15 @@ class ContourScene(Scene):
             zorder=5,
         )
         # Collections: one draw call for all trails, one for all heads, whatever the number of runners.
-        self.trails = LineCollection([], colors=colors, linewidths=_pt(figures.TRAIL_WIDTH) * 1.4, zorder=6)
+        # Each trail is drawn over its casing (optviz.style), runner by runner in the app's order.
+        self.order = figures.draw_order(race)
+        width = _pt(figures.TRAIL_WIDTH) * 1.4
+        self.trails = LineCollection(
+            [],
+            colors=[c for i in self.order for c in (race.runners[i].casing, race.runners[i].color)],
+            linewidths=[w for _ in self.order for w in (width + _pt(figures.CASING_WIDTH), width)],
+            zorder=6,
+        )
         ax.add_collection(self.trails)
         self.heads = _dots(ax, colors, _pt(figures.HEAD_SIZE))
         self.ends = _dots(ax, colors, _pt(figures.END_SIZE), marker="X", zorder=8)
@@ -215,7 +223,7 @@ class ContourScene(Scene):
             gone = figures.has_diverged_by(runner, step)
             ended.append(gone)
             note.set_visible(gone)
-        self.trails.set_segments(paths)
+        self.trails.set_segments([paths[i] for i in self.order for _ in range(2)])
         ended_mask = np.array(ended)[:, None]
         # A runner that diverged shows an X (where it was last seen on the map) instead of its head.
         self.heads.set_offsets(np.where(ended_mask, np.nan, np.array(heads)))
@@ -235,7 +243,7 @@ def _face_colors(race: Race, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.
     X, Y = np.meshgrid(cx, cy)
     f, _, _ = evaluate(race.surface, X, Y)
     unit = figures.color_scale(race.surface).unit(np.where(np.isfinite(f), f, np.inf))
-    rgb = np.array([_rgb(figures.colormap(t)) for t in unit.ravel()]).reshape(*unit.shape, 3)
+    rgb = np.array([_rgb(style.colormap(t)) for t in unit.ravel()]).reshape(*unit.shape, 3)
     # Normals of the drawn surface, with z scaled as the box shows it (x and y span 1, z spans 0.65).
     zs = (z - z.min()) / max(float(np.ptp(z)), 1e-12) * 0.65
     # Slopes per face (the mean of its two edges), per box unit: a face is 1/(n - 1) of the box wide.
@@ -247,8 +255,8 @@ def _face_colors(race: Race, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.
 
 
 def _rgb(color: str) -> tuple[float, float, float]:
-    c = color.lstrip("#")
-    return tuple(int(c[i : i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
+    r, g, b = style.hex_to_rgb(color)
+    return r / 255.0, g / 255.0, b / 255.0
 
 
 class SurfaceScene(Scene):
@@ -291,9 +299,22 @@ class SurfaceScene(Scene):
         self.ends = np.column_stack((ends, figures.mesh_heights(surface, ends) + lift))
         self.trails = []
         self.heads = []
+        rank = {i: k for k, i in enumerate(figures.draw_order(race))}  # later on top, as in the app
         for runner in race.runners:
             # axlim_clip: a run that leaves the box is cut at its walls, not drawn across the frame.
-            (trail,) = ax.plot([], [], [], color=runner.color, linewidth=2.6, axlim_clip=True)
+            (trail,) = ax.plot(
+                [],
+                [],
+                [],
+                color=runner.color,
+                linewidth=2.6,
+                axlim_clip=True,
+                path_effects=[
+                    patheffects.Stroke(linewidth=2.6 + _pt(figures.CASING_WIDTH), foreground=runner.casing),
+                    patheffects.Normal(),
+                ],
+                zorder=10 + rank[len(self.trails)],
+            )
             (head,) = ax.plot(
                 [],
                 [],

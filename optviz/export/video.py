@@ -21,6 +21,7 @@ from optviz import figures
 from optviz.export.options import GIF_END_HOLD_S, ExportOptions, frame_steps
 from optviz.export.render import TEXT_COLOR, Renderer
 from optviz.race import Race
+from optviz.style import hex_to_rgb
 
 Progress = Callable[[int, int], None]
 
@@ -78,17 +79,12 @@ def write_mp4(race: Race, options: ExportOptions, path: str | Path, progress: Pr
 # -------------------------------------------------------------------------------------------- GIF
 
 
-def _hex_rgb(color: str) -> tuple[int, int, int]:
-    c = color.lstrip("#")
-    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
-
-
 def _fixed_colors(race: Race) -> list[tuple[int, int, int]]:
     """Colours that must be exact: thin trails would otherwise snap to a nearby background band."""
     scale = figures.color_scale(race.surface)
     named = [r.color for r in race.runners] + scale.band_colors() + ["#ffffff", "#000000", TEXT_COLOR]
     out: list[tuple[int, int, int]] = []
-    for rgb in map(_hex_rgb, named):
+    for rgb in map(hex_to_rgb, named):
         if rgb not in out:
             out.append(rgb)
     return out

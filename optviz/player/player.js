@@ -134,10 +134,11 @@ function cross(ctx, x, y, r) {
   ctx.lineTo(x - r, y + r);
 }
 
-// The current path stroked twice: a white halo under the runner's colour keeps it visible on any band.
-function haloStroke(ctx, width, color, halo) {
+// The current path stroked twice: its casing (dark under light colours, white under black) under the
+// runner's colour keeps it visible on every band of the map (the colours are chosen in optviz.style).
+function haloStroke(ctx, width, color, halo, casing = "#ffffff") {
   ctx.lineWidth = width + halo;
-  ctx.strokeStyle = "rgba(255,255,255,0.88)";
+  ctx.strokeStyle = casing;
   ctx.stroke();
   ctx.lineWidth = width;
   ctx.strokeStyle = color;
@@ -400,15 +401,17 @@ class ContourView extends View {
     ctx.rect(this.plot.x, this.plot.y, this.plot.w, this.plot.h);
     ctx.clip();
     const st = p.data.style;
-    const heads = [];
-    for (const r of p.runners) {
+    const heads = p.runners.map((r) => {
       const head = p.headIndex(r, step);
-      heads.push([r.xy[2 * head], r.xy[2 * head + 1]]);
+      return [r.xy[2 * head], r.xy[2 * head + 1]];
+    });
+    for (const r of p.drawOrder) {
       if (r.hidden) continue;
+      const head = p.headIndex(r, step);
       const from = p.trailStart(head);
       ctx.beginPath();
       for (let k = from; k <= head; k++) ctx.lineTo(this.sx(r.xy[2 * k]), this.sy(r.xy[2 * k + 1]));
-      haloStroke(ctx, st.trail, r.color, 3);
+      haloStroke(ctx, st.trail, r.color, st.casing, r.casing);
       // start: an open circle
       ctx.beginPath();
       ctx.arc(this.sx(r.xy[0]), this.sy(r.xy[1]), st.start / 2, 0, 2 * Math.PI);
@@ -871,7 +874,7 @@ class SurfaceView extends View {
     const p = this.player;
     const st = p.data.style;
     const ctx = this.context(this.top);
-    for (const r of p.runners) {
+    for (const r of p.drawOrder) {
       if (r.hidden || !r.screen3d) continue;
       const head = p.headIndex(r, step);
       const from = p.trailStart(head);
@@ -888,7 +891,7 @@ class SurfaceView extends View {
         else ctx.moveTo(x, q[2 * k + 1]);
         open = true;
       }
-      haloStroke(ctx, st.trail, r.color, 2.5);
+      haloStroke(ctx, st.trail, r.color, st.casing * 0.85, r.casing);
       const hx = r.pinned3d[2 * head];
       const hy = r.pinned3d[2 * head + 1];
       if (p.ended(r, step)) endMark(ctx, hx, hy, st.end * 0.85, r.color);
@@ -1237,6 +1240,7 @@ class Player {
     this.runners = data.runners.map((r) => ({
       label: r.label,
       color: r.color,
+      casing: r.casing,
       divergedAt: r.divergedAt,
       adaptive: r.adaptive,
       xy: f32(r.xy),
@@ -1247,6 +1251,7 @@ class Player {
       rate: r.rate ? f32(r.rate) : null,
       hidden: this.hidden.has(r.label),
     }));
+    this.drawOrder = data.order.map((i) => this.runners[i]);
     this.mesh = f32(data.surface.mesh.z);
     const sameStart = previous && previous.start[0] === data.start[0] && previous.start[1] === data.start[1];
     if (!previous || !sameStart) {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from optviz import map_view, ui
+from optviz.markup import verbatim
 from optviz.player import PlayerOptions, race_player
 from optviz.settings_url import race_config
 
@@ -37,10 +38,13 @@ try:
 except ValueError as error:
     # A combination the engine refuses (e.g. a start where the surface is undefined): say so and keep
     # the settings, so the user can fix the one value.
-    st.error(f"This race cannot run: {error}", icon=":material/error:")
+    st.error(verbatim(f"This race cannot run: {error}"), icon=":material/error:")
     st.stop()
 
 # Only the open tab runs: the stability map costs nothing while the race is on screen.
+SHOW_RACE = "show_race"  # set by a picked map cell: the next run opens the race it made
+if st.session_state.pop(SHOW_RACE, False):
+    st.session_state["tab"] = "Race"
 race_tab, map_tab = st.tabs(["Race", "Stability map"], key="tab", on_change="rerun")
 view = settings.view
 if race_tab.open:
@@ -56,6 +60,7 @@ if race_tab.open:
             ),
             key="race",
             on_start=ui.set_start,
+            on_speed=ui.set_speed,
         )
         ui.divergence_notes(race)
         ui.batch_notes(race, settings)
@@ -72,8 +77,9 @@ if race_tab.open:
 
 
 def race_with_cell(cell: dict) -> None:
-    """A stability-map cell's values become the race's (and the link's)."""
+    """A stability-map cell's values become the race's (and the link's), shown in the Race tab."""
     ui.load(map_view.apply_pick(settings, cell))
+    st.session_state[SHOW_RACE] = True
     st.rerun()
 
 

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 import surfaces
 from optviz.figures import FONT_SIZE, decade_label
+from optviz.optimizers import OPTIMIZERS
 from optviz.style import colormap, hex_to_rgb
 from optviz.sweep import Axis, StabilityMap
 
@@ -199,6 +200,7 @@ def _current_trace(current: tuple[float, float]) -> go.Scatter:
         y=[current[1]],
         mode="markers",
         marker={"symbol": "x-thin", "size": 16, "line": {"width": 3, "color": MARKER_COLOR}},
+        cliponaxis=False,  # on the map's edge (a range's own end) it is drawn whole
         name="the race's values",
         hovertemplate="the race: %{x:.4g}, %{y:.4g}<extra></extra>",
     )
@@ -227,7 +229,7 @@ def map_figure(
     quantity: str = "final_loss",
     *,
     current: Mapping[str, float] | None = None,
-    title: str | None = None,
+    title: str | None = None,  # who is mapped, as the race names it (default: the optimizer's title)
     height: int | None = 560,
     clickable: bool = False,
 ) -> go.Figure:
@@ -271,10 +273,11 @@ def map_figure(
         if _inside(m.x, point[0]) and _inside(m.y, point[1]):
             traces.append(_current_trace(point))
     fig = go.Figure(traces)
-    optimizer = m.settings.get("optimizer", "")
+    name = m.settings.get("optimizer", "")
+    optimizer = OPTIMIZERS[name].title if name in OPTIMIZERS else name
     fig.update_layout(
         title={
-            "text": title or f"Stability map of {optimizer}: {q.title} (red: diverged)",
+            "text": f"Stability map of {title or optimizer}: {q.title} (red: diverged)",
             "x": 0.02,
             "xanchor": "left",
             "font": {"size": FONT_SIZE + 3},

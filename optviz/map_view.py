@@ -22,8 +22,9 @@ import streamlit as st
 import surfaces
 from optviz.limits import CACHE_TTL, LIVE_MAP_STEPS, MAP_CACHE_ENTRIES, MAP_SLOTS
 from optviz.map_figure import AXIS_TITLES, QUANTITIES, map_figure, outcome
+from optviz.markup import verbatim
 from optviz.optimizers import HYPERPARAMETERS, OPTIMIZERS
-from optviz.race import Competitor, CustomSurface
+from optviz.race import Competitor, CustomSurface, labels
 from optviz.settings_url import AppSettings, race_config
 from optviz.sweep import MAX_CELLS_PER_SIDE, SCALES, Axis, StabilityMap, sweep
 
@@ -205,7 +206,8 @@ def apply_pick(settings: AppSettings, picked: Mapping[str, Any]) -> AppSettings:
 
 
 def _competitor_label(settings: AppSettings, index: int) -> str:
-    return f"{index + 1}. {settings.competitors[index].title}"
+    """As the sidebar's box names it: the legend's label, numbered."""
+    return f"{index + 1}. {labels(settings.competitors)[index]}"
 
 
 def _axis_controls(label: str, key: str, settings: AppSettings, names: tuple[str, ...], default: str) -> Axis:
@@ -311,7 +313,7 @@ def stability_map(settings: AppSettings, *, key: str, on_pick: Callable[[dict], 
         index, x, y, size, color_by = _controls(settings, key)
         request = make_request(settings, index, _sized(x, size), _sized(y, size))
     except ValueError as error:
-        st.error(f"This map cannot be drawn: {error}", icon=":material/error:")
+        st.error(verbatim(f"This map cannot be drawn: {error}"), icon=":material/error:")
         return
     try:
         if request.live:
@@ -320,13 +322,13 @@ def stability_map(settings: AppSettings, *, key: str, on_pick: Callable[[dict], 
             with st.spinner(f"Running {request.cells:,} runs of {request.steps} steps..."):
                 m = cached_map(request)
     except ValueError as error:
-        st.error(f"This map cannot be computed: {error}", icon=":material/error:")
+        st.error(verbatim(f"This map cannot be computed: {error}"), icon=":material/error:")
         return
     current = competitor_values(settings, index)
     if current.get("batch_size") == "full":
         current["batch_size"] = settings.example_count()
     numeric = {k: float(v) for k, v in current.items() if not isinstance(v, str)}
-    fig = map_figure(m, color_by, current=numeric, clickable=True)
+    fig = map_figure(m, color_by, current=numeric, clickable=True, title=labels(settings.competitors)[index])
     event = st.plotly_chart(
         fig, key=f"{key}.chart", on_select="rerun", selection_mode="points", width="stretch"
     )

@@ -33,6 +33,7 @@ import numpy as np
 
 from optviz import figures
 from optviz.race import Race, Runner
+from optviz.settings_url import SPEEDS
 
 ASSETS = Path(__file__).with_name("player")
 COMPONENT_NAME = "optviz_race_player"
@@ -155,6 +156,7 @@ def payload(race: Race, options: PlayerOptions, *, clickable: bool = True) -> di
             "rates": options.show_rates,
             "trail": options.trail,
             "speed": int(options.speed),
+            "speeds": list(SPEEDS),
             "height": int(options.height),
         },
         "titles": _titles(race),
@@ -211,12 +213,20 @@ def clicked_point(value: Any) -> tuple[float, float] | None:
     return float(x), float(y)
 
 
+def chosen_speed(value: Any) -> int | None:
+    """The playback speed the menu sent, or None: only the menu's own choices are taken."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value not in SPEEDS:
+        return None
+    return int(value)
+
+
 def race_player(
     race: Race,
     options: PlayerOptions,
     *,
     key: str,
     on_start: Callable[[tuple[float, float]], None] | None = None,
+    on_speed: Callable[[int], None] | None = None,
 ) -> None:
     """Draws the race: contour (filled, log colours when surface.log_color, minima marked) with
     every runner's trail and moving head, the 3-D surface with the same, loss vs step and distance to
@@ -235,7 +245,14 @@ def race_player(
         if point is not None and on_start is not None:
             on_start(point)
 
-    _component()(data=data, key=key, on_start_change=started, width="stretch")
+    def sped() -> None:
+        state = st.session_state.get(key)
+        value = state.get("speed") if isinstance(state, Mapping) else getattr(state, "speed", None)
+        speed = chosen_speed(value)
+        if speed is not None and on_speed is not None:
+            on_speed(speed)
+
+    _component()(data=data, key=key, on_start_change=started, on_speed_change=sped, width="stretch")
 
 
-__all__ = ["PlayerOptions", "clicked_point", "payload", "race_player"]
+__all__ = ["PlayerOptions", "chosen_speed", "clicked_point", "payload", "race_player"]

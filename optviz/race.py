@@ -132,24 +132,26 @@ def own_color(optimizer: str) -> int:
 
 def assign_colors(competitors: tuple[Competitor, ...]) -> tuple[Competitor, ...]:
     """Every competitor with a colour slot of its own. One that has a free slot keeps it; the others
-    (new ones, or a later one repeating a slot) take their optimizer's own colour if it is free, else
-    the first free slot."""
+    (new ones, or a later one repeating a slot) take their optimizer's own colour if it is free, and
+    the rest the first free slots."""
+    slots: list[int | None] = []
     taken: set[int] = set()
-    keep = []
     for c in competitors:
         valid = isinstance(c.color, int) and 0 <= c.color < len(style.PALETTE) and c.color not in taken
-        keep.append(valid)
+        slots.append(c.color if valid else None)
         if valid:
             taken.add(c.color)
+    for i, c in enumerate(competitors):
+        own = own_color(c.optimizer)
+        if slots[i] is None and own not in taken:
+            slots[i] = own
+            taken.add(own)
+    free = iter([k for k in range(len(style.PALETTE)) if k not in taken])
     out = []
-    for c, kept in zip(competitors, keep, strict=True):
-        if not kept:
-            own = own_color(c.optimizer)
-            free = [k for k in range(len(style.PALETTE)) if k not in taken]
-            slot = own if own not in taken else free[0] if free else 0
-            taken.add(slot)
-            c = replace(c, color=slot)
-        out.append(c)
+    for c, slot in zip(competitors, slots, strict=True):
+        # More competitors than colours cannot happen in a race (MAX_COMPETITORS); 0 keeps it total.
+        slot = next(free, 0) if slot is None else slot
+        out.append(c if c.color == slot else replace(c, color=slot))
     return tuple(out)
 
 

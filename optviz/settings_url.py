@@ -35,7 +35,16 @@ from typing import Any
 
 import surfaces
 from optviz.optimizers import HYPERPARAMETERS, LECTURE_OPTIMIZERS, OPTIMIZERS
-from optviz.race import CUSTOM, MAX_COMPETITORS, Box, Competitor, CustomSurface, RaceConfig, assign_colors
+from optviz.race import (
+    CUSTOM,
+    MAX_COMPETITORS,
+    Box,
+    Competitor,
+    CustomSurface,
+    RaceConfig,
+    assign_colors,
+    own_color,
+)
 from optviz.style import PALETTE
 from surfaces.finite_sum import DEFAULT_EXAMPLES
 from surfaces.formula import DEFAULT_DOMAIN
@@ -257,7 +266,8 @@ SPREAD = Real(0.0, 1000.0)
 SEED = Whole(0, 2**31 - 1)
 TOL = Real(1e-12, 1e3)
 TRAIL = Whole(0, MAX_STEPS)
-SPEED = Whole(1, 120)
+SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 240)  # the player's speed menu, in steps per second
+SPEED = Whole(1, max(SPEEDS))
 EPS_PLACEMENT = Choice(("inside", "outside"), "eps placement")
 SURFACE = Choice((*surfaces.SURFACES, CUSTOM), "surface")
 COORDINATE = Real(-1e6, 1e6)
@@ -300,10 +310,11 @@ class View:
 
 
 def default_competitor(optimizer: str) -> Competitor:
-    """The optimizer with every hyperparameter it uses, and its batch size, set to its defaults."""
+    """The optimizer with every hyperparameter it uses, and its batch size, set to its defaults, in
+    its own colour (a race where another competitor has that colour gives it a free one)."""
     opt = OPTIMIZERS[optimizer]
     batch: int | str = "full" if opt.batch_size is None else opt.batch_size
-    return Competitor(optimizer, batch_size=batch, **dict(opt.defaults))
+    return Competitor(optimizer, batch_size=batch, color=own_color(optimizer), **dict(opt.defaults))
 
 
 def _lecture_seven() -> tuple[Competitor, ...]:

@@ -63,8 +63,20 @@ class Axis:
             v = np.linspace(self.low, self.high, self.size)
         if self.name == "batch_size":
             # Whole batch sizes only; neighbouring cells may share a size on a fine axis.
-            v = np.round(v)
-        return v
+            return np.round(v)
+        return _short(v)
+
+
+def _short(values: np.ndarray) -> np.ndarray:
+    """The values rounded to the fewest significant digits (at least 3) that keep them all apart:
+    the grid a map is computed on, so a cell's values are short to write (in a link, a tooltip)
+    and give exactly that cell's run again."""
+    for digits in range(3, 18):
+        short = np.array([float(f"{v:.{digits}g}") for v in values])
+        # the ends stay the range's own (a decay of 0.9999 must not become 1), every value apart
+        if short[0] == values[0] and short[-1] == values[-1] and np.unique(short).size == values.size:
+            return short
+    return values
 
 
 def _axis(spec: Axis | tuple | dict) -> Axis:

@@ -36,6 +36,7 @@ from optviz.export import (
     suggested_filename,
 )
 from optviz.limits import CACHE_TTL, FORMULA_CACHE_ENTRIES, RACE_CACHE_ENTRIES
+from optviz.markup import verbatim
 from optviz.optimizers import OPTIMIZERS, SYMBOLS, library_formula
 from optviz.race import (
     CUSTOM,
@@ -196,7 +197,7 @@ def number(
     problem = "no value" if value is None else check.problem(value)
     if problem:
         message = f"{label}: {problem}; the race still uses {fmt(current_value)}."
-        st.error(message, icon=":material/error:")
+        st.error(verbatim(message), icon=":material/error:")
         problems.append(message)
         return current_value
     return value
@@ -422,7 +423,7 @@ def custom_section(settings: AppSettings, problems: list[str]) -> AppSettings:
     except ValueError as error:  # FormulaError included: its message points at the problem
         with formula_box:
             message = f"{error}. The race still uses f(x, y) = {spec.text}."
-            st.error(message, icon=":material/error:")
+            st.error(verbatim(message), icon=":material/error:")
         problems.append(message)
         candidate, surface = spec, custom_surface(spec)
     if candidate != settings.custom:
@@ -442,6 +443,12 @@ def custom_section(settings: AppSettings, problems: list[str]) -> AppSettings:
 def _default_start() -> None:
     settings = current()
     set_start(settings.surface_object().start)
+
+
+def set_speed(speed: int) -> None:
+    """The playback speed chosen in the player's menu (already checked); runs before the rerun."""
+    settings = current()
+    st.session_state[SETTINGS] = replace(settings, view=replace(settings.view, speed=speed))
 
 
 def set_start(xy: tuple[float, float]) -> None:
@@ -557,7 +564,7 @@ def competitor_controls(
     told apart here too)."""
     opt = OPTIMIZERS[competitor.optimizer]
     base = f"{PREFIX}c{index + 1}."
-    box = lazy_box(f"{index + 1}. {label}", competitor_box(index))
+    box = lazy_box(verbatim(f"{index + 1}. {label}"), competitor_box(index))
     if not box.open:
         # A closed box sends no widgets: every widget on the page is re-sent on every rerun, and
         # seven competitors' sliders and boxes would double the time from a change to the chart.
@@ -704,14 +711,6 @@ def display_section(settings: AppSettings) -> tuple[View, float]:
             format_func=lambda n: "whole path" if n == 0 else f"{n:g}",
             help="How much of each path stays drawn behind its moving head.",
         )
-        seed(PREFIX + "speed", v.speed)
-        speed = st.slider(
-            "Playback speed (steps per second)",
-            1,
-            120,
-            key=PREFIX + "speed",
-            help="The speed the player starts at (kept in the link); its Speed menu changes it as you watch.",
-        )
         tol = grid_slider(
             "Results: tolerance for 'Steps to tol'",
             PREFIX + "tol",
@@ -719,7 +718,8 @@ def display_section(settings: AppSettings) -> tuple[View, float]:
             TOLERANCES,
             help="The results table gives the first step whose loss is within this of the minimum.",
         )
-    return View(**toggles, trail=int(trail), speed=int(speed)), float(tol)
+    # The speed is set in the player's own menu (`set_speed`), which the link keeps.
+    return View(**toggles, trail=int(trail), speed=v.speed), float(tol)
 
 
 def share_section(settings: AppSettings) -> None:
@@ -756,7 +756,7 @@ def show_url_warnings() -> None:
     warnings = st.session_state.get(URL_WARNINGS, ())
     if not warnings:
         return
-    lines = "\n".join(f"- {w}" for w in warnings)
+    lines = "\n".join(f"- {verbatim(w)}" for w in warnings)
     st.warning(f"Some settings in the link were not valid and were replaced by defaults:\n{lines}")
     st.button("Dismiss", key="dismiss_url_warnings", on_click=st.session_state.pop, args=(URL_WARNINGS, None))
 
@@ -785,7 +785,7 @@ def header(settings: AppSettings) -> None:
         st.title("Optimizer race", anchor=False)
         st.caption("Gradient-descent methods side by side on 2-D loss surfaces")
     with surface:
-        st.subheader(s.title, anchor=False)
+        st.subheader(verbatim(s.title), anchor=False)
         st.latex(s.latex)
     with help:
         how_to()
@@ -796,7 +796,7 @@ def about(settings: AppSettings, race: Race) -> None:
     name = presets.matching(settings)
     if name is not None:
         st.info(f"**What to watch.** {presets.PRESETS[name].watch(race)}", icon=":material/visibility:")
-    st.markdown(f"**About this surface.** {settings.surface_object().description}")
+    st.markdown(f"**About this surface.** {verbatim(settings.surface_object().description)}")
 
 
 @st.cache_data(max_entries=RACE_CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner="Running the race...")
@@ -951,7 +951,7 @@ def export_section(race: Race) -> None:
             elif fmt == "png":
                 options.png_step(steps)
         except ValueError as error:
-            st.error(f"These export options are not allowed: {error}", icon=":material/error:")
+            st.error(verbatim(f"These export options are not allowed: {error}"), icon=":material/error:")
             return
         key = export_key(race, fmt, options)
         if st.button("Prepare the file", key="export.prepare", icon=":material/build:"):
@@ -990,7 +990,7 @@ def prepare_export(race: Race, fmt: str, options: ExportOptions) -> None:
         # Videos are drawn in a worker process, so one student's export never slows the class's pages.
         data = export_in_worker(race, fmt, options, progress=progress, waiting=waiting)
     except (ValueError, OSError, RuntimeError) as error:
-        st.error(f"The export failed: {error}", icon=":material/error:")
+        st.error(verbatim(f"The export failed: {error}"), icon=":material/error:")
         return
     finally:
         lock.release()

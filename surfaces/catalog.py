@@ -43,12 +43,13 @@ def long_valley(slope: float = 1.0, wall: float = 65.0) -> Surface:
         log_color=True,
         spread=1.0,
         description=(
-            "A narrow ravine between steep walls (c = {wall:g}) whose floor slopes gently down to the "
-            "minimum at the origin (s = {slope:g}). A gradient step multiplies y by 1 − 2cη: for "
-            "1/(2c) < η < 1/c (here {half:g} < η < {limit:g}) gradient descent bounces from wall to "
-            "wall, and above 1/c it diverges. Along the floor a step moves only about η·s, so plain "
-            "descent crawls there; momentum builds up speed along it, towards η·s/(1 − γ) per step."
-        ).format(wall=wall, slope=slope, half=1 / (2 * wall), limit=1 / wall),
+            f"A narrow ravine between steep walls (c = {wall:g}) whose floor slopes gently down to the "
+            f"minimum at the origin (s = {slope:g}). A gradient step multiplies y by 1 − 2cη: for "
+            f"1/(2c) < η < 1/c (here {1 / (2 * wall):g} < η < {1 / wall:g}) gradient descent bounces "
+            "from wall to wall, and above 1/c it diverges. Along the floor a step moves only about "
+            "η·s, so plain descent crawls there; momentum builds up speed along it, towards "
+            "η·s/(1 − γ) per step."
+        ),
     )
 
 
@@ -74,11 +75,11 @@ def bowl(kappa: float = 25.0, theta: float = 0.0) -> Surface:
         group="standard",
         spread=2.0,
         description=(
-            "A quadratic bowl whose curvatures differ by the condition number κ = {kappa:g}, its axes "
-            "turned by θ = {theta:g} degrees. Gradient descent is stable for η < 2/κ = {limit:.3g}; the "
+            f"A quadratic bowl whose curvatures differ by the condition number κ = {kappa:g}, its axes "
+            f"turned by θ = {theta:g} degrees. Gradient descent is stable for η < 2/κ = {2 / kappa:.3g}; the "
             "adaptive methods rescale each coordinate, which helps most when the bowl is aligned with "
             "the axes."
-        ).format(kappa=kappa, theta=theta, limit=2 / kappa),
+        ),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -48,3 +49,8 @@ def results(at: AppTest) -> pd.DataFrame:
     tables = [h.proto.body for h in at.get("html") if 'class="optviz-results"' in h.proto.body]
     assert len(tables) == 1, f"{len(tables)} results tables on the page"
     return read_table(tables[0])
+
+
+def plain(markdown: str) -> str:
+    """What a Markdown element whose text went through `optviz.markup.verbatim` shows."""
+    return re.sub(r"\\(.)", r"\1", markdown.replace("  \n", "\n"))

@@ -21,11 +21,14 @@ from optviz.optimizers import LECTURE_OPTIMIZERS
 from optviz.race import run_race
 from optviz.settings_url import AppSettings, default_competitor, race_config, to_query
 from optviz.ui import competitor_box, results_html, results_rows
-from tests.results_page import read_table, results
+from tests.results_page import plain, read_table, results
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 300  # the first run in a fresh environment compiles the engine's kernels
 DEFAULT = presets.DEFAULT.settings
+# The page most tests start from: the lecture's seven on the default preset's surface (as "Reset to the
+# lecture's seven" leaves it).
+SEVEN = replace(DEFAULT, competitors=presets.lecture_seven(DEFAULT.surface))
 
 
 def fresh(query: dict[str, Any] | None = None) -> AppTest:
@@ -41,8 +44,9 @@ def warm() -> None:
 
 @pytest.fixture
 def app(warm: None) -> AppTest:
-    at = fresh()
+    at = fresh(to_query(SEVEN))
     assert_clean(at)
+    assert settings(at) == SEVEN
     return at
 
 
@@ -81,19 +85,12 @@ def latex(at: AppTest) -> list[str]:
 # ----------------------------------------------------------------------------------------- page
 
 
-def test_the_default_page(app: AppTest):
+def test_the_default_page(warm: None):
+    app = fresh()
+    assert_clean(app)
     assert app.title[0].value == "Optimizer race"
     assert settings(app) == DEFAULT
-    assert list(table(app)["Optimizer"]) == [
-        "Batch GD",
-        "SGD",
-        "Mini-batch GD",
-        "Momentum",
-        "Adagrad",
-        "RMSProp",
-        "Adam",
-    ]
-    assert [c.optimizer for c in DEFAULT.competitors] == list(LECTURE_OPTIMIZERS)
+    assert list(table(app)["Optimizer"]) == [run.label for run in run_race(race_config(DEFAULT)).runners]
     assert app.query_params == to_query(DEFAULT)  # every setting is in the link from the start
     assert any("What to watch" in i.value for i in app.info)
     assert any("Pick a preset" in m.value for m in app.markdown)  # the "How to use" help
@@ -128,7 +125,7 @@ def test_every_surface_runs(app: AppTest):
         app.selectbox(key="w.surface").set_value(name).run()
         assert_clean(app)
         assert settings(app).surface == name
-        assert len(table(app)) == len(DEFAULT.competitors)
+        assert len(table(app)) == len(SEVEN.competitors)
 
 
 def test_surface_options(app: AppTest):
@@ -175,12 +172,12 @@ def test_shared_learning_rate(app: AppTest):
     assert_clean(app)
     config = race_config(settings(app))
     assert {c.lr for c in config.competitors} == {0.05}
-    assert settings(app).competitors == DEFAULT.competitors  # their own values come back when off
+    assert settings(app).competitors == SEVEN.competitors  # their own values come back when off
     expand(app, 1)
     assert "w.c1.lr" not in {w.key for w in app.number_input}  # one eta box, not one per competitor
     assert any("shared value" in c.value for c in app.caption)
     app.toggle(key="w.shared").set_value(False).run()
-    assert [c.lr for c in race_config(settings(app)).competitors] == [c.lr for c in DEFAULT.competitors]
+    assert [c.lr for c in race_config(settings(app)).competitors] == [c.lr for c in SEVEN.competitors]
 
 
 def test_a_competitors_learning_rate_slider_and_box_move_together(app: AppTest):
@@ -201,7 +198,7 @@ def test_a_competitors_learning_rate_slider_and_box_move_together(app: AppTest):
     [(4, "gamma", 0.5), (7, "beta1", 0.5), (7, "beta2", 0.99), (7, "eps", 0.001), (6, "gamma", 0.9)],
 )
 def test_each_hyperparameter_box(app: AppTest, slot: int, name: str, value: float):
-    label = DEFAULT.competitors[slot - 1].title
+    label = SEVEN.competitors[slot - 1].title
     before = row(app, label)["Final loss"]
     expand(app, slot)
     app.number_input(key=f"w.c{slot}.{name}").set_value(value).run()
@@ -241,13 +238,20 @@ def test_remove_add_twice_and_reset_competitors(app: AppTest):
     app.selectbox(key="w.add").set_value("adam").run()
     app.button(key="w.add_button").click().run()
     assert_clean(app)
-    assert settings(app).competitors[-1] == default_competitor("adam")
+    # the newcomer keeps its own colour slot: SGD's is free now, Adam's own is taken
+    assert settings(app).competitors[-1] == replace(default_competitor("adam"), color=1)
+    kept = [c.color for c in settings(app).competitors[:-1]]
+    assert kept == [c.color for c in SEVEN.competitors if c.optimizer != "sgd"]  # nobody recoloured
     assert app.number_input(key="w.c7.lr").value == 0.001  # the newcomer's box opens, ready to set
     labels = list(table(app)["Optimizer"])
     assert len(labels) == 7 and len(set(labels)) == 7  # two Adams, told apart by their eta
-    assert [lab for lab in labels if lab.startswith("Adam")] == ["Adam (eta=0.2)", "Adam (eta=0.001)"]
+    assert [lab for lab in labels if lab.startswith("Adam")] == ["Adam (η=0.2)", "Adam (η=0.001)"]
+    # the sidebar's boxes name them as the legend does
+    boxes = [e.label for e in app.expander if e.label.startswith(("6", "7"))]
+    assert [plain(b) for b in boxes] == ["6. Adam (η=0.2)", "7. Adam (η=0.001)"]
     app.button(key="w.lecture_seven").click().run()
-    assert settings(app).competitors == tuple(default_competitor(n) for n in LECTURE_OPTIMIZERS)
+    assert settings(app).competitors == presets.lecture_seven(SEVEN.surface)
+    assert settings(app).competitors[2].lr == presets.PRESETS["long_valley"].rates["minibatch_gd"]
 
 
 def test_the_results_table_keeps_exact_values_and_each_runners_colour(warm: None):
@@ -315,13 +319,14 @@ def test_formulas_toggle_hides_the_update_rules(app: AppTest):
     assert len(app.latex) == 1  # the surface's formula only
 
 
-def test_trail_speed_and_tolerance(app: AppTest):
+def test_trail_and_tolerance(app: AppTest):
     app.select_slider(key="w.trail").set_value(20).run()
-    app.slider(key="w.speed").set_value(60).run()
     app.select_slider(key="w.tol").set_value(1e-6).run()
     assert_clean(app)
     s = settings(app)
-    assert (s.view.trail, s.view.speed, s.tol) == (20, 60, 1e-6)
+    assert (s.view.trail, s.tol) == (20, 1e-6)
+    # the playback speed is the player's own menu (tests/browser), not a sidebar slider
+    assert not [w for w in app.slider if w.key == "w.speed"]
     steps = row(app, "RMSProp")["Steps to tol"]
     app.select_slider(key="w.tol").set_value(0.1).run()
     assert row(app, "RMSProp")["Steps to tol"] != steps
@@ -334,7 +339,8 @@ def test_presets_apply_their_settings(app: AppTest, name: str):
     preset = presets.PRESETS[name]
     assert settings(app) == replace(preset.settings, view=DEFAULT.view, tol=DEFAULT.tol)
     assert app.selectbox(key="w.preset").value == name
-    assert any(preset.watch in i.value for i in app.info)
+    note = preset.watch(run_race(race_config(preset.settings)))
+    assert any(note in i.value for i in app.info)
     assert len(table(app)) == len(preset.settings.competitors)
     app.slider(key="w.steps").set_value(preset.settings.steps + 1).run()
     assert app.selectbox(key="w.preset").value is None  # no longer that preset
@@ -381,7 +387,7 @@ MALFORMED = [
 def test_malformed_links_warn_and_use_defaults(warm: None, query: dict[str, Any]):
     at = fresh(query)
     assert_clean(at)
-    warning = " ".join(w.value for w in at.warning)
+    warning = plain(" ".join(w.value for w in at.warning))
     for key in query:
         assert key in warning, (key, warning)
     assert len(table(at)) >= 1  # the race still runs

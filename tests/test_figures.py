@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from optviz import figures
-from optviz.player import PlayerOptions, clicked_point, payload
+from optviz.player import PlayerOptions, chosen_speed, clicked_point, payload
 from optviz.race import Competitor, RaceConfig, run_race
 
 STEPS = 500
@@ -298,6 +298,24 @@ def test_payload_titles_are_all_set(race):
 )
 def test_clicked_point_takes_only_plain_finite_numbers(value, point):
     assert clicked_point(value) == point
+
+
+@pytest.mark.parametrize(
+    ("value", "speed"),
+    [
+        (60, 60),
+        (1, 1),
+        (240.0, 240),
+        (7, None),
+        (0, None),
+        (True, None),
+        ("60", None),
+        (math.nan, None),
+        (None, None),
+    ],
+)
+def test_the_speed_menu_sends_only_its_own_choices(value, speed):
+    assert chosen_speed(value) == speed
 
 
 @pytest.mark.parametrize(

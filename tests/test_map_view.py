@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 import optviz
 from optviz import map_view
 from optviz.race import run_race
-from optviz.settings_url import AppSettings, race_config
+from optviz.settings_url import AppSettings, from_query, race_config, to_query
 from optviz.sweep import Axis
 
 SCRIPT = str(Path(__file__).with_name("map_view_app.py"))
@@ -168,3 +168,61 @@ def test_a_batch_size_axis_never_reaches_past_the_examples() -> None:
     fitted = _fit_batch_axis(Axis("batch_size", 1, 200, 16, "log"), 50)
     assert fitted.high == 50 and fitted.low == 1
     assert _fit_batch_axis(Axis("lr", 1e-3, 1.0, 8), 5).high == 1.0
+
+
+def test_the_map_names_the_competitor_as_the_race_does():
+    at = _app()
+    title = _figure(at)["layout"]["title"]["text"]
+    first = AppSettings().competitors[0]
+    assert title.startswith(f"Stability map of {first.title}:")
+    assert first.optimizer not in title.split(":")[0]  # not the engine's name
+
+
+@pytest.mark.parametrize(
+    "axis",
+    [
+        Axis("lr", 1e-4, 1.0, 512, "log"),
+        Axis("gamma", 0.0, 0.99, 100, "linear"),
+        Axis("eps", 1e-10, 0.1, 7, "log"),
+        Axis("beta2", 0.9, 0.9999, 8, "linear"),
+    ],
+)
+def test_a_cells_values_are_short_and_are_what_the_map_ran(axis):
+    values = axis.values
+    assert np.unique(values).size == axis.size
+    assert (values[0], values[-1]) == (axis.low, axis.high)
+    for v in values:
+        text = repr(float(v))
+        digits = len(text.replace("-", "").replace(".", "").split("e")[0].lstrip("0"))
+        assert digits <= 6, text
+    geometric = np.geomspace(axis.low, axis.high, axis.size) if axis.scale == "log" else None
+    if geometric is not None:
+        assert np.allclose(values, geometric, rtol=5e-3)
+
+
+def test_a_picked_cell_races_with_exactly_the_cells_values_and_the_link_writes_them_short():
+    settings = AppSettings()
+    index = next(k for k, c in enumerate(settings.competitors) if c.optimizer == "momentum")
+    request = map_view.make_request(
+        settings, index, Axis("lr", 1e-4, 1.0, 64, "log"), Axis("gamma", 0.0, 0.99, 64, "linear")
+    )
+    m = map_view.compute(request)
+    picked = map_view.pick_settings(m, index, 37, 11)
+    chosen = map_view.apply_pick(settings, picked)
+    link = to_query(chosen)
+    assert float(link[f"c{index + 1}.lr"]) == m.x.values[37] and len(link[f"c{index + 1}.lr"]) <= 8
+    assert float(link[f"c{index + 1}.gamma"]) == m.y.values[11]
+    raced = run_race(race_config(from_query(link)[0])).runners[index]
+    assert raced.trajectory.loss[-1] == m.final_loss[11, 37]
+
+
+def test_picking_a_cell_in_the_app_opens_the_race_it_made():
+    app = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=300)
+    app.session_state["tab"] = "Stability map"
+    app.run()
+    assert not app.exception
+    app.select_slider(key="map.size").set_value(8).run()
+    next(b for b in app.button if b.key.endswith(".go")).click().run()
+    assert not app.exception
+    assert app.session_state["tab"] == "Race"
+    assert app.get("plotly_chart") == []  # the map tab is closed: its chart is not drawn

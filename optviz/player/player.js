@@ -18,7 +18,6 @@
 // "optviz-speed", "optviz-contour", "optviz-surface3d", "optviz-loss", "optviz-distance", ...
 
 const PLAYERS = new WeakMap();
-const SPEEDS = [1, 2, 5, 10, 20, 30, 60, 120, 240];
 const CLICK_SLOP = 5; // pixels a press may move and still count as a click
 const LEGEND_EVERY = 100; // ms between legend value updates while playing
 
@@ -584,8 +583,7 @@ class ContourView extends View {
     const y = Number(this.dy(e.offsetY).toFixed(digits(1)));
     this.pending = [x, y];
     p.root.dataset.pending = JSON.stringify(this.pending);
-    p.pause();
-    p.redraw();
+    p.redraw(); // a race that is playing keeps playing: the new one continues from this step
     p.send("start", { x, y });
   }
 }
@@ -1205,10 +1203,10 @@ class Player {
     this.hint = el("div", { class: "ovz-hint" }, this.root);
   }
 
-  speedOptions(extra) {
-    const values = [...new Set([...SPEEDS, extra])].sort((a, b) => a - b);
+  speedOptions(speeds, extra) {
+    const values = [...new Set([...speeds, extra])].sort((a, b) => a - b);
     this.speedSelect.innerHTML = "";
-    for (const v of values) el("option", { value: String(v), text: `${v} steps/s` }, this.speedSelect);
+    for (const v of values) el("option", { value: String(v), text: `${v} ${v === 1 ? "step" : "steps"}/s` }, this.speedSelect);
     this.speedSelect.value = String(this.speed);
   }
 
@@ -1254,17 +1252,17 @@ class Player {
     this.drawOrder = data.order.map((i) => this.runners[i]);
     this.mesh = f32(data.surface.mesh.z);
     const sameStart = previous && previous.start[0] === data.start[0] && previous.start[1] === data.start[1];
-    if (!previous || !sameStart) {
+    if (!previous || (!sameStart && !this.playing)) {
       // a new race or a new start point: show the whole paths at once; Play replays them
       this.step = data.steps;
       this.playing = false;
-    } else if (this.step >= oldSteps) {
+    } else if (this.step >= oldSteps && !this.playing) {
       this.step = data.steps;
     } else {
       this.step = Math.min(this.step, data.steps);
     }
     if (!previous || previous.options.speed !== data.options.speed) this.speed = data.options.speed;
-    this.speedOptions(data.options.speed);
+    this.speedOptions(data.options.speeds, data.options.speed);
     this.scrub.max = String(data.steps);
     this.contour && (this.contour.pending = null);
     delete this.root.dataset.pending;
@@ -1538,9 +1536,11 @@ class Player {
     this.playButton.innerHTML = playing ? `${ICONS.pause}<span>Pause</span>` : `${ICONS.play}<span>Play</span>`;
   }
 
+  // The speed menu is the race's one speed control: the choice goes back to the app (and its link).
   setSpeed(speed) {
     this.speed = speed;
     if (this.playing) this.origin = { time: performance.now(), step: this.step };
+    if (this.send) this.send("speed", speed);
   }
 
   seek(step) {

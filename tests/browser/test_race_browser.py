@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 import numpy as np
 import pytest
 
+from optviz.settings_url import AppSettings, to_query
 from tests.browser.harness import click_map, slider_input, state, wait_for_race, wait_for_step
 
 pytestmark = pytest.mark.browser
 
-RACE = "surface=beale&steps=300"  # the lecture's seven optimizers (the app's default competitors)
+# The lecture's seven optimizers, with their defaults, on Beale's function.
+RACE = urlencode(to_query(replace(AppSettings().with_surface("beale"), steps=300)))
 
 
 def _open(page: Any, url: str) -> dict[str, Any]:

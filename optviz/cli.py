@@ -313,6 +313,12 @@ def check_writable(path: str) -> Path:
         raise CommandError(f"cannot write {path!r}: it is a folder", EXIT_OUTPUT)
     folder = target.parent
     if not folder.is_dir():
+        # The nearest part of the path that exists: a file there can never hold a folder.
+        existing = next((part for part in (folder, *folder.parents) if part.exists()), None)
+        if existing is not None and not existing.is_dir():
+            raise CommandError(
+                f"cannot write {path!r}: {str(existing)!r} is a file, not a folder", EXIT_OUTPUT
+            )
         raise CommandError(f"cannot write {path!r}: the folder {str(folder)!r} does not exist", EXIT_OUTPUT)
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".optviz-check-"):

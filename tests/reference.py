@@ -265,6 +265,13 @@ def _finite(*values: float) -> bool:
     return all(math.isfinite(v) for v in values)
 
 
+def ends_run(surface: Surface, w: Vec, at: Vec) -> bool:
+    """Whether a new iterate w ends the run: it is not finite or leaves `surface.bounds`, or the loss
+    at w or the exact gradient at `at` (where the next gradient is taken) is not finite. The
+    surface is only evaluated inside the bounds."""
+    return not _inside(surface, w) or not _finite(surface(w[0], w[1]), *surface.gradient(at[0], at[1]))
+
+
 def reference_run(
     name: str,
     surface: Surface,
@@ -289,11 +296,9 @@ def reference_run(
         at = [w[i] - h.gamma * s.m[i] for i in range(2)] if name == "nesterov" else w
         g = batch_gradient(surface, at[0], at[1], None if terms is None else terms[k])
         w = rule(w, g, s, h)
-        if not _inside(surface, w):
-            return ReferenceRun(iterates, k + 1)
         at = [w[i] - h.gamma * s.m[i] for i in range(2)] if name == "nesterov" else w
         # The batch terms are finite, so only the surface can make the next gradient non-finite.
-        if not _finite(surface(w[0], w[1]), *surface.gradient(at[0], at[1])):
+        if ends_run(surface, w, at):
             return ReferenceRun(iterates, k + 1)
         iterates.append((w[0], w[1]))
     return ReferenceRun(iterates, None)

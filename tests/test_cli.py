@@ -267,16 +267,25 @@ def test_unwritable_output(tmp_path, capsys):
     assert code == 3 and "is a folder" in one_line_error(err)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
 def test_read_only_folder(tmp_path, capsys):
-    folder = tmp_path / "locked"
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        code, err = run(capsys, *RACE, "--out", str(folder / "race.gif"))
-    finally:
-        folder.chmod(0o700)
-    assert code == 3 and "cannot write" in one_line_error(err)
+    """Where no one can write, root included: under a regular file, which cannot hold a folder."""
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file, not a folder")
+    for out in (blocker / "race.gif", blocker / "deeper" / "race.gif"):
+        code, err = run(capsys, *RACE, "--out", str(out))
+        line = one_line_error(err)
+        assert code == 3 and f"cannot write {str(out)!r}" in line
+        assert f"{str(blocker)!r} is a file, not a folder" in line
+    assert blocker.read_text() == "a file, not a folder"
+    if os.geteuid() != 0:  # a folder without write permission stops everyone but root
+        folder = tmp_path / "locked"
+        folder.mkdir()
+        folder.chmod(0o500)
+        try:
+            code, err = run(capsys, *RACE, "--out", str(folder / "race.gif"))
+        finally:
+            folder.chmod(0o700)
+        assert code == 3 and "cannot write" in one_line_error(err)
 
 
 def test_missing_out(capsys):

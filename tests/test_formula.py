@@ -4,6 +4,7 @@ gradient (against hand derivations, finite differences and complex steps), the c
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import random
@@ -14,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, example, given, reject, settings
 from hypothesis import strategies as st
 
 import optviz
@@ -150,6 +151,42 @@ FORMULAS: list[tuple[str, tuple, Fn, Fn, Fn]] = [
         lambda x, y: 0.5 / np.sqrt(y),
     ),
     ("x/y", POSITIVE, lambda x, y: x / y, lambda x, y: 1 / y, lambda x, y: -x / y**2),
+    # The quotient rule (u/v)' = (u' v - u v') / v^2 with u and v both depending on the variable:
+    # d/dx (xy / (x + y)) = (y (x + y) - xy) / (x + y)^2 = y^2 / (x + y)^2, and x^2 / (x + y)^2 in y.
+    (
+        "x y / (x + y)",
+        POSITIVE,
+        lambda x, y: x * y / (x + y),
+        lambda x, y: y**2 / (x + y) ** 2,
+        lambda x, y: x**2 / (x + y) ** 2,
+    ),
+    # d/dx ((x - y) / (x + y)) = ((x + y) - (x - y)) / (x + y)^2 = 2y / (x + y)^2;
+    # d/dy = (-(x + y) - (x - y)) / (x + y)^2 = -2x / (x + y)^2.
+    (
+        "(x - y)/(x + y)",
+        POSITIVE,
+        lambda x, y: (x - y) / (x + y),
+        lambda x, y: 2 * y / (x + y) ** 2,
+        lambda x, y: -2 * x / (x + y) ** 2,
+    ),
+    # With D = 1 + x^2 + y^2: d/dx ((x^2 + y) / D) = (2x D - (x^2 + y) 2x) / D^2 = 2x (1 + y^2 - y) / D^2;
+    # d/dy = (D - (x^2 + y) 2y) / D^2 = (1 + x^2 - y^2 - 2x^2 y) / D^2.
+    (
+        "(x^2 + y)/(1 + x^2 + y^2)",
+        BOX,
+        lambda x, y: (x**2 + y) / (1 + x**2 + y**2),
+        lambda x, y: 2 * x * (1 + y**2 - y) / (1 + x**2 + y**2) ** 2,
+        lambda x, y: (1 + x**2 - y**2 - 2 * x**2 * y) / (1 + x**2 + y**2) ** 2,
+    ),
+    # d/dx (sin(x) / x) = (x cos x - sin x) / x^2; d/dy (exp(y) / (y + x)) = exp(y) (x + y - 1) / (x + y)^2
+    # and d/dx of it = -exp(y) / (x + y)^2.
+    (
+        "sin(x)/x + exp(y)/(y + x)",
+        POSITIVE,
+        lambda x, y: np.sin(x) / x + np.exp(y) / (y + x),
+        lambda x, y: (x * np.cos(x) - np.sin(x)) / x**2 - np.exp(y) / (x + y) ** 2,
+        lambda x, y: np.exp(y) * (x + y - 1) / (x + y) ** 2,
+    ),
     (
         "sign(x) * y^2",
         BOX,
@@ -484,6 +521,19 @@ def _check_program(formula: fm.Formula) -> None:
 
 @PROPERTY_SETTINGS
 @given(st.one_of(SOUPS, st.text(max_size=80)))
+@example("")
+@example("x" + " + x" * 125)  # one character over the length limit
+@example("(" * 31 + "x" + ")" * 31)  # one level deeper than allowed
+@example("x" + "+x" * 200)  # more nodes than allowed
+@example("9**9**9")
+@example("x^1001")  # an exponent over the limit
+@example("1e13 x")  # a literal over the limit
+@example("1e309 + x")
+@example("x^")
+@example("sin x")
+@example("__import__('os')")
+@example("x\x00")
+@example("2e-3x y")
 def test_any_text_is_either_a_formula_or_a_formula_error(text):
     start = time.perf_counter()
     try:
@@ -513,8 +563,34 @@ def _extend(inner: st.SearchStrategy) -> st.SearchStrategy:
 TREES = st.recursive(LEAVES, _extend, max_leaves=8)
 
 
+# Trees whose text needs care: signs, right-associative powers, implicit products, e next to a number.
+EDGE_TREES = [
+    Neg(Num(2.0)),
+    BinOp("^", Var("x"), Neg(Num(2.0))),  # x^-2
+    BinOp("^", BinOp("^", Num(2.0), Num(3.0)), Var("x")),  # (2^3)^x, not 2^3^x
+    BinOp("^", Neg(Var("x")), Num(2.0)),  # (-x)^2, not -x^2
+    Neg(BinOp("^", Var("x"), Num(2.0))),  # -x^2
+    BinOp("-", Var("x"), Neg(Var("y"))),  # x - -y
+    BinOp("-", Var("x"), BinOp("-", Var("y"), Num(1.0))),  # x - (y - 1)
+    BinOp("/", Num(1.0), BinOp("*", Num(2.0), Var("x"))),  # 1/(2x), not 1/2x
+    BinOp("*", Num(2.0), Const("e")),  # 2 e, not 2e
+    BinOp("*", Num(0.5), BinOp("^", Const("e"), Var("x"))),
+    Call("sin", Neg(Var("x"))),
+    Call("sqrt", BinOp("/", Var("x"), Var("y"))),
+]
+
+
+def with_edge_trees(test, *, formulas_only: bool = False):
+    """The test with EDGE_TREES as explicit examples (only those that use x or y: formulas)."""
+    for tree in reversed(EDGE_TREES):
+        if fm.uses_variables(tree) or not formulas_only:
+            test = example(tree)(test)
+    return test
+
+
 @PROPERTY_SETTINGS
 @given(TREES)
+@with_edge_trees
 def test_a_tree_printed_as_text_parses_back_to_itself(tree):
     text = fm.to_text(tree)
     try:
@@ -576,6 +652,11 @@ def _render(node: fm.Node, rnd: random.Random) -> str:
 
 @PROPERTY_SETTINGS
 @given(TREES, st.randoms(use_true_random=False))
+@example(EDGE_TREES[2], random.Random(0))
+@example(EDGE_TREES[3], random.Random(1))
+@example(EDGE_TREES[7], random.Random(2))
+@example(EDGE_TREES[8], random.Random(3))
+@example(BinOp("*", BinOp("^", Var("x"), Num(2.0)), Var("y")), random.Random(4))
 def test_a_tree_typed_in_any_familiar_notation_parses_to_itself(tree, rnd):
     text = _render(tree, rnd)
     try:
@@ -627,6 +708,17 @@ def _complex_value(node: fm.Node, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 @PROPERTY_SETTINGS
 @given(TREES)
+@example(BinOp("/", Var("x"), Var("y")))  # YS holds 0: an infinite quotient
+@example(BinOp("/", BinOp("*", Var("x"), Var("y")), BinOp("+", Var("x"), Var("y"))))  # the quotient rule
+@example(BinOp("^", Var("x"), Var("y")))  # negative bases: NaN
+@example(BinOp("^", Var("x"), Num(0.5)))  # a square root by a power
+@example(BinOp("^", Var("y"), Num(3.0)))  # a power by repeated products
+@example(Call("sqrt", Var("x")))
+@example(Call("abs", Var("y")))  # at its kink (YS holds 0)
+@example(Call("log", Call("abs", Var("x"))))
+@example(BinOp("*", Call("sign", Var("x")), Var("y")))
+@example(Call("tan", BinOp("*", Num(0.5), BinOp("*", Const("pi"), Var("x")))))
+@functools.partial(with_edge_trees, formulas_only=True)
 def test_random_formulas_compile_exactly_and_differentiate_correctly(tree):
     try:
         formula = fm.parse_formula(fm.to_text(tree))

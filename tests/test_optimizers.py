@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import optviz
 import surfaces
+from optviz import engine, rules
 from surfaces.finite_sum import batch_order
-from tests.reference import RULES, Hyper, State, Vec, batch_gradient, reference_run
+from tests.reference import RULES, Hyper, State, Vec, batch_gradient, ends_run, reference_run
 
 ALL = tuple(optviz.OPTIMIZERS)
 PLACEMENTS = ("inside", "outside")
@@ -140,6 +141,56 @@ def test_first_steps_by_hand(
     np.testing.assert_allclose(got, np.array(expected, dtype=float), rtol=1e-14, atol=1e-15)
 
 
+def adadelta_by_hand(placement: str) -> tuple[list, list]:
+    """Adadelta's first two rates and iterates on BOWL4 from (1, 1) with eta = 0.5, gamma = 0.5 and
+    eps = 1: the recorded rate eta sqrt(U + eps) / sqrt(G + eps) has eta as a factor, seen only with
+    eta other than 1. g0 = (1, 4), G1 = 0.5 g0^2 = (0.5, 8), U0 = 0."""
+    if placement == "inside":
+        # rate1 = 0.5 sqrt(0 + 1) / sqrt(G1 + 1); delta1 = rate1 g0 / 0.5 = (1 / sqrt(1.5), 4 / 3);
+        # w1 = w0 - 0.5 delta1 = (a, 1 / 3). U1 = 0.5 delta1^2 = (1 / 3, 8 / 9), g1 = (a, 4 / 3),
+        # G2 = 0.5 G1 + 0.5 g1^2 = (0.25 + 0.5 a^2, 44 / 9); rate2 = 0.5 sqrt(U1 + 1) / sqrt(G2 + 1).
+        a = 1 - 0.5 / math.sqrt(1.5)
+        rate1 = (0.5 / math.sqrt(1.5), 0.5 / 3)
+        rate2 = (0.5 * math.sqrt(4 / 3) / math.sqrt(1.25 + 0.5 * a * a), 0.5 * math.sqrt(17 / 53))
+        w1 = (a, 1 / 3)
+    else:
+        # eps outside the roots: rate = 0.5 (sqrt(U) + 1) / (sqrt(G) + 1), so
+        # rate1 = (0.5 / (sqrt(0.5) + 1), 0.5 / (sqrt(8) + 1)), w1 = w0 - rate1 g0 = (b, c),
+        # U1 = 0.5 (rate1 g0 / 0.5)^2, g1 = (b, 4c), G2 = 0.5 G1 + 0.5 g1^2.
+        rate1 = (0.5 / (math.sqrt(0.5) + 1), 0.5 / (math.sqrt(8) + 1))
+        b, c = 1 - rate1[0], 1 - 4 * rate1[1]
+        U1 = (0.5 * (2 * rate1[0]) ** 2, 0.5 * (8 * rate1[1]) ** 2)
+        G2 = (0.25 + 0.5 * b * b, 4 + 0.5 * (4 * c) ** 2)
+        rate2 = tuple(0.5 * (math.sqrt(U1[i]) + 1) / (math.sqrt(G2[i]) + 1) for i in range(2))
+        w1 = (b, c)
+    g1 = (w1[0], 4 * w1[1])
+    w2 = (w1[0] - rate2[0] * g1[0], w1[1] - rate2[1] * g1[1])
+    return [rate1, rate2], [(1.0, 1.0), w1, w2]
+
+
+@pytest.mark.parametrize("placement", PLACEMENTS)
+def test_adadelta_rate_with_eta_other_than_one_by_hand(placement: str) -> None:
+    rates, iterates = adadelta_by_hand(placement)
+    r = optviz.run(
+        "adadelta", BOWL4, start=(1.0, 1.0), steps=2, lr=0.5, gamma=0.5, eps=1.0, eps_placement=placement
+    )
+    np.testing.assert_allclose(r.rate, np.array(rates), rtol=1e-14, atol=0)
+    np.testing.assert_allclose(r.xy, np.array(iterates), rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("lr", [0.05, 0.5, 3.0])
+@pytest.mark.parametrize("placement", PLACEMENTS)
+@pytest.mark.parametrize("surface", COMPARED_SURFACES)
+def test_adadelta_rates_with_eta_other_than_one_match_reference(
+    surface: str, placement: str, lr: float
+) -> None:
+    """Step by step against the reference, the recorded rate included (see `expected_rate`)."""
+    surf = surfaces.get(surface)
+    hyper = hyper_of("adadelta", lr=lr, gamma=0.95, eps=1e-4)
+    result = optviz.run("adadelta", surf, steps=300, eps_placement=placement, **hyper)
+    forced_check("adadelta", surf, result, Hyper(eps_placement=placement, **hyper))
+
+
 def test_sgd_first_step_uses_one_example() -> None:
     """SGD's step is GD's step plus eta times the chosen example's own term a_n."""
     ex = surfaces.examples(BOWL4, n_examples=4, spread=1.0, seed=5)
@@ -230,11 +281,12 @@ def forced_check(
     h: Hyper,
     terms: Sequence[Sequence[float]] | None = None,
 ) -> None:
-    """Replays the engine's run through the reference rule, one step from each recorded iterate."""
+    """Replays the engine's run through the reference rule, one step from each recorded iterate;
+    for a diverged run, the update the engine stopped at must end the reference's run too."""
     rule = RULES[name]
     s = State()
     last = result.steps if result.diverged_at is None else result.diverged_at - 1
-    for k in range(last):
+    for k in range(last + (result.diverged_at is not None)):
         w = [float(v) for v in result.xy[k]]
         at = [w[i] - h.gamma * s.m[i] for i in range(2)] if name == "nesterov" else w
         g = batch_gradient(surf, at[0], at[1], None if terms is None else terms[k])
@@ -242,6 +294,10 @@ def forced_check(
         assert relative_gap([g_engine], [g]) <= 1e-10, f"gradient at step {k}"
         U_before = list(s.U)
         new = rule(w, g_engine, s, h)
+        at = [new[i] - h.gamma * s.m[i] for i in range(2)] if name == "nesterov" else new
+        if k == last:  # the update that diverged
+            assert ends_run(surf, new, at), f"update {k + 1} does not end the run"
+            break
         assert relative_gap([result.xy[k + 1]], [new]) <= RTOL, f"update {k + 1}"
         rate = expected_rate(name, s, h, U_before)
         assert relative_gap([result.rate[k]], [rate]) <= RTOL, f"rate of update {k + 1}"
@@ -539,6 +595,182 @@ def test_huge_lr_diverges_in_run_many(name: str) -> None:
             assert np.isfinite(array).all(), surface
 
 
+# The divergence box, edge by edge. A plane f = +-x or +-y has a constant gradient, so one GD step of
+# eta moves the start by exactly eta along one axis: with eta = |target - start| (exact, the two
+# being within a factor 2), the first iterate is exactly the target. On the domain [-1, 3] x [-2, 0]
+# the box reaches 100 domain widths beyond each side: x in [-1 - 400, 3 + 400], y in [-2 - 200, 0 + 200].
+BOX_DOMAIN = ((-1.0, 3.0), (-2.0, 0.0))
+BOX_BOUNDS = ((-401.0, 403.0), (-202.0, 200.0))
+# edge: (the plane, its axis, the edge, the start)
+BOX_EDGES = {
+    "x_min": ("x", 0, -401.0, (-400.0, -1.0)),
+    "x_max": ("-x", 0, 403.0, (402.0, -1.0)),
+    "y_min": ("y", 1, -202.0, (1.0, -201.0)),
+    "y_max": ("-y", 1, 200.0, (1.0, 199.0)),
+}
+
+
+@pytest.mark.parametrize("edge", BOX_EDGES)
+def test_each_edge_of_the_divergence_box(edge: str) -> None:
+    """An iterate one ulp inside an edge or on it is kept; one ulp outside ends the run at that
+    update, in run and in run_many, and the run keeps its start."""
+    text, axis, bound, start = BOX_EDGES[edge]
+    plane = surfaces.from_formula(text, domain=BOX_DOMAIN, minima=[(1.0, -1.0)], start=(1.0, -1.0))
+    assert plane.bounds == BOX_BOUNDS
+    outward = math.copysign(math.inf, bound - start[axis])
+    targets = [math.nextafter(bound, -outward), bound, math.nextafter(bound, outward)]
+    inside = [True, True, False]
+    lrs = [abs(t - start[axis]) for t in targets]
+    out = optviz.run_many("batch_gd", plane, start, steps=1, lr=np.array(lrs))
+    for target, lr, keeps, lane_xy, lane_div in zip(
+        targets, lrs, inside, out.final_xy, out.diverged_at, strict=True
+    ):
+        expected = list(start)
+        expected[axis] = target
+        assert start[axis] + math.copysign(lr, target - start[axis]) == target  # the step is exact
+        one = optviz.run("batch_gd", plane, start, steps=1, lr=lr)
+        if keeps:
+            assert one.diverged_at is None and lane_div == -1
+            assert one.xy[1].tolist() == expected and lane_xy.tolist() == expected
+        else:
+            assert one.diverged_at == 1 and lane_div == 1
+            assert one.xy[1].tolist() == list(start) and lane_xy.tolist() == list(start)
+
+
+# A cliff: f = -x + y^2 + c(x) where c jumps from finite to non-finite past x = 5 and is flat, so
+# the exact gradient (-1, 2y) is finite everywhere while the loss is not. exp(1000 sign(x - 5))
+# is 0, 1, then overflows to inf; sqrt(-sign(x - 5)) is 1, -0, then NaN.
+CLIFFS = {
+    "overflow": ("-x + y^2 + exp(1000 sign(x - 5))", (0.0, 1.0, math.inf)),
+    "nan": ("-x + y^2 + sqrt(-sign(x - 5))", (1.0, -0.0, math.nan)),
+}
+
+
+def cliff_surfaces(kind: str) -> tuple[surfaces.Surface, surfaces.Surface]:
+    """The typed formula, and its plain-Python twin for the reference (same domain and bounds)."""
+    text, (before, at, after) = CLIFFS[kind]
+    typed = surfaces.from_formula(text, domain=((-10.0, 10.0), (-10.0, 10.0)), minima=[(4.5, 0.0)])
+
+    def cliff(x: float, y: float, p: Any) -> tuple[float, float, float]:
+        c = before if x < 5.0 else at if x == 5.0 else after
+        return -x + y * y + c, -1.0, 2.0 * y
+
+    return typed, replace(typed, function=cliff, params=())
+
+
+@pytest.mark.parametrize("kind", CLIFFS)
+def test_a_non_finite_loss_with_a_finite_gradient_ends_the_run_by_hand(kind: str) -> None:
+    """GD with eta = 0.75 from (0, 1): x_k = 0.75 k and y_k = (-0.5)^k, exactly. x_7 = 5.25 is past
+    the cliff, so update 7 diverges; rows 7 and later repeat iterate 6 with a zero gradient."""
+    surf, plain = cliff_surfaces(kind)
+    assert surf.min_value == plain(4.5, 0.0) == -4.5 + CLIFFS[kind][1][0]
+    assert np.isfinite(surf.gradient(5.25, 0.5)).all() and not np.isfinite(surf(5.25, 0.5))
+    r = optviz.run("batch_gd", surf, start=(0.0, 1.0), steps=10, lr=0.75)
+    assert r.diverged_at == 7
+    good = np.array([(0.75 * k, (-0.5) ** k) for k in range(7)])
+    np.testing.assert_array_equal(r.xy[:7], good)
+    np.testing.assert_array_equal(r.xy[7:], np.broadcast_to(good[6], (4, 2)))
+    np.testing.assert_array_equal(r.grad[:7], [(-1.0, 2 * y) for _, y in good])
+    np.testing.assert_array_equal(r.grad[7:], np.zeros((4, 2)))
+    losses = [plain(x, y) for x, y in good]
+    np.testing.assert_array_equal(r.loss, [*losses, *[losses[6]] * 4])
+    np.testing.assert_array_equal(r.rate[:6], np.full((6, 2), 0.75))
+    assert r.steps_to(1e-3) == 6  # loss - min = 0.25^6 < 1e-3 < 0.25^5
+
+
+@pytest.mark.parametrize("kind", CLIFFS)
+def test_run_many_lanes_stop_at_the_cliff_each_at_its_own_update(kind: str) -> None:
+    """Lanes of one block that reach the cliff at different updates, or never: each is stepped back
+    to its own last good iterate. By hand, from (0, 1) for 20 steps: eta = 0.75 ends at update 7 (as
+    above); eta = 0.5 reaches x = 5 at update 10, on the cliff's edge where the loss is still finite,
+    and ends at 11; eta = 1 ends at 6 from (5, -1); eta = 0.125 never gets there (x_20 = 2.5,
+    y_k = 0.75^k)."""
+    surf, plain = cliff_surfaces(kind)
+    lrs = np.array([0.75, 0.5, 1.0, 0.125])
+    last_good = [[4.5, 0.5**6], [5.0, 0.0], [5.0, -1.0], [2.5, 0.75**20]]
+    diverged_at = [7, 11, 6, -1]
+    reached_at = []  # from the hand-known iterates: the first within tol of the minimum value
+    for lr in lrs:
+        x, y = 0.0, 1.0
+        hits = []
+        for k in range(21):
+            if x > 5.0:
+                break
+            if plain(x, y) - surf.min_value <= 1e-3:
+                hits.append(k)
+            x, y = x + lr, y - lr * 2.0 * y
+        reached_at.append(hits[0] if hits else -1)
+    out = optviz.run_many("batch_gd", surf, (0.0, 1.0), steps=20, lr=lrs, tol=1e-3)
+    assert out.final_xy.tolist() == last_good
+    assert out.diverged_at.tolist() == diverged_at
+    assert out.final_loss.tolist() == [plain(x, y) for x, y in last_good]
+    assert out.reached_at.tolist() == reached_at
+    for i, lr in enumerate(lrs):
+        one = optviz.run("batch_gd", surf, (0.0, 1.0), steps=20, lr=lr)
+        assert (one.diverged_at or -1) == diverged_at[i]
+        assert one.xy[-1].tolist() == last_good[i] and one.loss[-1] == out.final_loss[i]
+
+
+@pytest.mark.parametrize("kind", CLIFFS)
+@pytest.mark.parametrize(
+    ("name", "hyper"),
+    [
+        ("momentum", {"lr": 0.1, "gamma": 0.9}),
+        ("nesterov", {"lr": 0.1, "gamma": 0.9}),  # loss at w, gradient at the look-ahead point
+        ("adam", {"lr": 0.5}),
+        ("lion", {"lr": 0.3, "weight_decay": 0.1}),
+        ("sgd", {"lr": 0.2}),  # batch terms added to the gradient: still finite
+    ],
+)
+def test_a_non_finite_loss_with_a_finite_gradient_ends_every_optimizer(
+    name: str, hyper: dict[str, float], kind: str
+) -> None:
+    """Against the reference on the plain-Python twin: the run ends at the same update, the record
+    repeats the last good iterate with a zero gradient, and run_many's lane ends where run does."""
+    surf, plain = cliff_surfaces(kind)
+    hyper = hyper_of(name, **hyper)
+    steps = 200
+    starts = np.array([(0.0, 1.0), (-3.0, -2.0), (4.0, 0.5)])
+    out = optviz.run_many(name, surf, starts, steps=steps, seed=2, **hyper)
+    for i, start in enumerate(map(tuple, starts)):
+        r = optviz.run(name, surf, start, steps=steps, seed=2, **hyper)
+        terms = None
+        if name == "sgd":
+            assert r.settings.batch_size == 1
+            terms = surfaces.batch_means(surfaces.examples(surf, None, None, 2), 1, steps + 1, 2)
+        want = reference_run(name, plain, start, steps, terms=terms, **hyper)
+        assert want.diverged_at is not None and r.diverged_at == want.diverged_at
+        k = r.diverged_at
+        assert relative_gap(r.xy[:k], want.iterates) <= RTOL
+        assert (r.xy[k:] == r.xy[k - 1]).all() and (r.loss[k:] == r.loss[k - 1]).all()
+        assert (r.grad[k:] == 0.0).all() and np.isfinite(r.loss).all()
+        assert r.loss[k - 1] == plain(*r.xy[k - 1])
+        assert out.diverged_at[i] == k
+        assert np.array_equal(out.final_xy[i], r.xy[k - 1]) and out.final_loss[i] == r.loss[k - 1]
+
+
+def test_the_kernel_steps_back_from_a_non_finite_loss() -> None:
+    """engine.race itself, recording one lane (what run reads) and returning its end (what run_many
+    reads): the record stops at iterate 6 and the lane is left at (4.5, 1/64) with its loss."""
+    surf, plain = cliff_surfaces("overflow")
+    steps = 10
+    xy, grad, rate = np.zeros((steps + 1, 2)), np.zeros((steps + 1, 2)), np.zeros((steps, 2))
+    loss = np.zeros(steps + 1)
+    hit, div, final = np.empty(1, np.int64), np.empty(1, np.int64), np.empty(1)
+    x, y = np.array([0.0]), np.array([1.0])
+    H = np.array([[0.75, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])  # eta, gamma, beta1, beta2, eps in/out, lambda
+    box = np.array([-2010.0, 2010.0, -2010.0, 2010.0])  # 100 widths of 20 beyond [-10, 10]
+    no_noise = np.empty((0, 5))
+    engine.race(
+        rules.GD, engine.CUSTOM, surf.param_array, H, x, y, steps, no_noise, box, -4.5, 1e-3,
+        hit, div, final, xy, loss, grad, rate,
+    )  # fmt: skip
+    assert (div[0], hit[0]) == (7, 6)
+    assert (x[0], y[0], final[0]) == (4.5, 1 / 64, plain(4.5, 1 / 64))
+    np.testing.assert_array_equal(xy[:7], [(0.75 * k, (-0.5) ** k) for k in range(7)])
+    assert (xy[7:] == 0.0).all() and (loss[7:] == 0.0).all()  # nothing recorded past the cliff
+
+
 # ---------------------------------------------------------------------------------------------
 # run_many: each lane is the single run with the same settings
 
@@ -568,6 +800,65 @@ def test_run_many_lanes_equal_single_runs(name: str) -> None:
     lr = base * np.exp(rng.uniform(np.log(0.1), np.log(100.0), n))  # some lanes diverge
     lanes = [0, 1, 255, 256, 257, 511, 512, n - 1, *rng.choice(n, 8, replace=False)]
     check_lanes(name, "himmelblau", starts, 400, lanes, lr=lr)
+
+
+# The published minimum values of the surfaces whose minimum is not 0: "within tol of the minimum"
+# must be measured from these, not from 0.
+NONZERO_MINIMUM = {
+    "saddle": -0.5,
+    "six_hump_camel": -1.0316284534898774,
+    "styblinski_tang": -78.33233140754282,
+    "goldstein_price": 3.0,
+}
+
+
+@pytest.mark.parametrize("surface", NONZERO_MINIMUM)
+@pytest.mark.parametrize("name", ALL)
+def test_run_many_lanes_on_surfaces_whose_minimum_is_not_zero(name: str, surface: str) -> None:
+    """Lane by lane, run_many's outcomes are the single run's, and both are right: each run is
+    replayed step by step through the reference rule, its steps to tolerance counted from the
+    plain-Python loss minus the published minimum value, its distance measured to the published
+    minima. Starts, eta and (where used) gamma or beta1 differ per lane; some lanes reach the
+    tolerance, some never do, some diverge."""
+    surf = surfaces.get(surface)
+    min_value = NONZERO_MINIMUM[surface]
+    assert surf.min_value == min_value
+    rng = np.random.default_rng(ALL.index(name) + 100 * list(NONZERO_MINIMUM).index(surface))
+    n, steps, tol = 300, 300, 1e-3
+    (x0, x1), (y0, y1) = surf.domain
+    starts = np.column_stack((rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)))
+    hyper = hyper_of(name, **BRISK[name])
+    per_lane = {"lr": hyper["lr"] * np.exp(rng.uniform(np.log(0.1), np.log(100.0), n))}
+    per_lane |= {k: rng.uniform(0.5, 0.95, n) for k in ("gamma", "beta1") if k in hyper}
+    shared = {k: v for k, v in hyper.items() if k not in per_lane}
+    out = optviz.run_many(
+        name, surface, starts, steps=steps, tol=tol, batch_size="full", **shared, **per_lane
+    )
+
+    # Lanes of every outcome: the first and last, and some that reach tol, never do, or diverge.
+    reached = np.flatnonzero(out.reached_at >= 0)
+    never = np.flatnonzero((out.reached_at < 0) & (out.diverged_at < 0))
+    diverged = np.flatnonzero(out.diverged_at >= 0)
+    assert reached.size and never.size
+    picks = [rng.choice(group, min(3, group.size), replace=False) for group in (reached, never, diverged)]
+    lanes = sorted({0, n - 1, *np.concatenate(picks).tolist()})
+    for i in lanes:
+        h = {**shared, **{k: float(v[i]) for k, v in per_lane.items()}}
+        one = optviz.run(name, surf, tuple(starts[i]), steps=steps, batch_size="full", **h)
+        # The lane is the single run ...
+        assert np.array_equal(out.final_xy[i], one.xy[-1]), i
+        assert out.final_loss[i] == one.loss[-1], i
+        assert out.diverged_at[i] == (-1 if one.diverged_at is None else one.diverged_at), i
+        reached_at = one.steps_to(tol)
+        assert out.reached_at[i] == (-1 if reached_at is None else reached_at), i
+        # ... and the single run is the reference's, step by step (and where it diverged).
+        forced_check(name, surf, one, Hyper(**h))
+        losses = [surf(x, y) for x, y in one.xy]
+        hits = [k for k, f in enumerate(losses) if f - min_value <= tol]
+        assert out.reached_at[i] == (hits[0] if hits else -1), i
+        assert out.final_loss[i] == pytest.approx(losses[-1], rel=1e-12, abs=1e-12), i
+        nearest = min(math.dist(out.final_xy[i], m) for m in surf.minima)
+        assert out.distance[i] == pytest.approx(nearest, rel=1e-12, abs=1e-15), i
 
 
 @pytest.mark.parametrize("name", ["sgd", "adam", "nesterov"])
@@ -644,8 +935,45 @@ def run_settings(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
+def edge_settings(**kw: Any) -> dict[str, Any]:
+    """A run_settings() draw with every hyperparameter at 0 and 50 steps, except as given."""
+    base = dict.fromkeys(("gamma", "beta1", "beta2", "eps", "weight_decay"), 0.0)
+    return {"eps_placement": "inside", "batch_size": None, "steps": 50, "lr": 0.01, **base, **kw}
+
+
+# The known edge cases, tried on every run besides the drawn settings.
+EDGE_SETTINGS = [
+    # eps = 0 and a coordinate whose gradient is exactly 0 throughout: 0 / 0 must not diverge.
+    edge_settings(optimizer="adam", surface="bowl", start=(0.0, 2.0)),
+    edge_settings(optimizer="adagrad", surface="bowl", start=(-5.0, 0.0), eps_placement="outside"),
+    edge_settings(optimizer="adadelta", surface="booth", start=(1.0, 3.0), lr=3.0),  # at the minimum
+    # a stationary point: the saddle itself, with momentum at its largest
+    edge_settings(optimizer="momentum", surface="saddle", start=(0.0, 0.0), gamma=0.999),
+    # huge steps: divergence at the first update, with and without a look-ahead or a sign
+    edge_settings(optimizer="batch_gd", surface="goldstein_price", start=(-1.5, 1.5), lr=100.0),
+    edge_settings(optimizer="nesterov", surface="rosenbrock", start=(-2.0, 3.0), lr=100.0, gamma=0.999),
+    edge_settings(optimizer="lion", surface="rastrigin", start=(5.12, -5.12), lr=100.0, weight_decay=1.0),
+    # one step, one example, from a corner of the domain
+    edge_settings(optimizer="sgd", surface="line_fit", start=(-3.0, 5.0), batch_size=1, steps=1),
+    # decay rates at the top of the drawn range, eps outside, batches of 10
+    edge_settings(
+        optimizer="amsgrad", surface="six_hump_camel", start=(3.0, -2.0), lr=1.0, beta1=0.999,
+        beta2=0.999, eps=0.1, eps_placement="outside", batch_size=10,
+    ),
+    edge_settings(optimizer="adamw", surface="styblinski_tang", start=(5.0, 5.0), lr=0.1, weight_decay=1.0),
+    edge_settings(optimizer="rmsprop", surface="ackley", start=(0.0, 0.0), gamma=0.999, eps=1e-12),
+]  # fmt: skip
+
+
+def with_edge_settings(test: Any) -> Any:
+    for kw in reversed(EDGE_SETTINGS):
+        test = example(kw)(test)
+    return test
+
+
 @settings(max_examples=50, deadline=None)
 @given(run_settings())
+@with_edge_settings
 def test_random_settings_end_well(kw: dict[str, Any]) -> None:
     """Never an exception; every output finite; the run either stays in bounds throughout or is
     flagged as diverged, its record frozen at the last good iterate."""
@@ -670,6 +998,7 @@ def test_random_settings_end_well(kw: dict[str, Any]) -> None:
 
 @settings(max_examples=30, deadline=None)
 @given(run_settings())
+@with_edge_settings
 def test_random_settings_match_reference(kw: dict[str, Any]) -> None:
     """Over random settings (batches included) the engine and the reference agree, step by step so
     that chaotic runs are compared too."""

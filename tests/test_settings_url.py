@@ -6,7 +6,7 @@ import math
 from dataclasses import replace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import surfaces
@@ -75,12 +75,49 @@ def app_settings(draw) -> AppSettings:
     )
 
 
+def _at_the_ends(high: bool) -> AppSettings:
+    """Every value at the top (or bottom) of its range: the edge cases of a round trip."""
+
+    def end(r) -> float:
+        return r.high if high else math.nextafter(r.low, math.inf) if r.low_open else r.low
+
+    every = [
+        replace(
+            default_competitor(name),
+            batch_size=10_000 if high else 1,
+            **{h: end(HYPER_RANGES[h]) for h in opt.uses},
+        )
+        for name, opt in OPTIMIZERS.items()
+    ]
+    bowl = BASE.with_surface("bowl")
+    rx, ry = start_ranges("bowl")
+    return replace(
+        bowl,
+        surface_options=tuple((k, end(SURFACE_OPTION_RANGES[k])) for k, _ in bowl.surface_options),
+        start=(end(rx), end(ry)),
+        steps=2000 if high else 1,
+        n_examples=10_000 if high else 1,
+        spread=1000.0 if high else 0.0,
+        seed=2**31 - 1 if high else 0,
+        shared=high,
+        shared_lr=end(HYPER_RANGES["lr"]),
+        tol=1e3 if high else 1e-12,
+        competitors=tuple(every[-MAX_COMPETITORS:] if high else every[:MAX_COMPETITORS]),
+        view=View(high, high, high, high, trail=2000 if high else 0, speed=120 if high else 1),
+    )
+
+
 def test_defaults_round_trip_without_warnings():
     assert from_query(to_query(BASE)) == (BASE, ())
 
 
 @settings(max_examples=200, deadline=None)
 @given(app_settings())
+@example(_at_the_ends(high=False))
+@example(_at_the_ends(high=True))
+@example(
+    replace(BASE.with_surface("line_fit"), start=(-0.0, 5e-324), competitors=(default_competitor("sgd"),))
+)
 def test_any_valid_settings_round_trip_exactly(s: AppSettings):
     # Against a different base, so that nothing can come back from the base instead of the URL.
     other = replace(BASE.with_surface("rosenbrock"), steps=7, competitors=(default_competitor("lion"),))
@@ -88,10 +125,22 @@ def test_any_valid_settings_round_trip_exactly(s: AppSettings):
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False))
+@example(0.0)
+@example(-0.0)  # the sign of zero survives
+@example(5e-324)  # the smallest subnormal
+@example(2.2250738585072014e-308)  # the smallest normal
+@example(1.7976931348623157e308)  # the largest float
+@example(-18.0)  # written as "-18"
+@example(0.1)
+@example(1e16)  # repr switches to an exponent here
+@example(123456789012345680.0)
+@example(1e-5)
+@example(1e22)  # written as '1e+22'
 def test_numbers_are_written_so_they_read_back_exactly(x: float):
     from optviz.settings_url import _number_text
 
-    assert float(_number_text(x)) == x
+    back = float(_number_text(x))
+    assert back == x and math.copysign(1.0, back) == math.copysign(1.0, x)
 
 
 def test_every_setting_is_in_the_query():
@@ -224,6 +273,17 @@ def test_warnings_do_not_echo_long_values():
         max_size=12,
     )
 )
+@example({})
+@example({"": ""})
+@example({"c1": ""})
+@example({"c1": ["adam", "sgd"]})
+@example({"c3.lr": "0.1"})  # a setting without its optimizer
+@example({"c10": "adam", "c10.batch": "0"})
+@example({"surface": "custom"})  # no formula
+@example({"surface": "bowl", "kappa": "1e309"})
+@example({"surface": "beale", "kappa": "5"})  # an option the surface does not have
+@example({"x0": "-0", "steps": "+2000", "seed": "2147483648"})
+@example({"lr": "0x10", "tol": "nan", "spread": "inf"})
 def test_no_query_string_raises_and_every_result_is_valid(query):
     s, warnings = from_query(query, BASE)
     assert isinstance(s, AppSettings) and all(isinstance(w, str) for w in warnings)
@@ -338,6 +398,12 @@ def test_formula_keys_without_a_custom_surface_are_ignored_with_a_warning():
     st.one_of(st.none(), st.text(max_size=20), st.sampled_from(["-1,1,-1,1", "0,2,0,3"])),
     st.one_of(st.none(), st.text(max_size=20), st.sampled_from(["0,0", "1, 1; 0, 0"])),
 )
+@example("", None, None)
+@example("x^2 + y^2", "1,-1,0,1", None)  # an empty domain
+@example("x^2 + y^2", "-1,1,-1,1", "5,5")  # a minimum outside the domain
+@example("log(x) + y^2", None, None)  # no minimum on the default domain
+@example("sqrt(-1) + x", "-1,1,-1,1", "0,0")  # nowhere defined
+@example("x + y", "-1e6,1e6,-1e6,1e6", "1e6,1e6")  # the widest domain, a minimum in a corner
 def test_no_custom_surface_link_raises_and_every_result_round_trips(f, dom, minima):
     query = {"surface": "custom", "f": f} | ({} if dom is None else {"dom": dom})
     query |= {} if minima is None else {"min": minima}

@@ -40,7 +40,7 @@ WHOLE = {
     "n": (1, 10_000),
     "seed": (0, 2**31 - 1),
     "trail": (0, 2000),
-    "speed": (1, 120),
+    "speed": (1, 240),
 }
 # A competitor's hyperparameters, cK.<name>: (low, high, whether low itself is excluded).
 HYPER = {
@@ -100,7 +100,8 @@ GLOBAL_KEYS = {
     *CHOICES,
     *FLAGS,
 }
-COMPETITOR_SETTINGS = {*HYPER, "batch"}
+COMPETITOR_SETTINGS = {*HYPER, "batch", "color"}
+COLOR = (0, 9)  # a slot of the palette
 
 
 # ------------------------------------------------------------------------------------- the cases
@@ -214,6 +215,11 @@ def cases() -> list[Case]:
         expected = (1, "minibatch_gd", v if inside else 10)
         query = {"c1": "minibatch_gd", "c1.batch": str(v)}
         out.append(Case("c1.batch", query, inside, _competitor("batch_size"), expected))
+    # A colour slot; outside the palette the competitor gets its own colour (Adam's is 6).
+    for v, inside in whole_edges(*COLOR):
+        expected = (1, "adam", v if inside else 6)
+        query = {"c1": "adam", "c1.color": str(v)}
+        out.append(Case("c1.color", query, inside, _competitor("color"), expected))
 
     # The four outer ends of a domain (an inner end cannot reach the range: x0 < x1, y0 < y1).
     low, high = COORDINATE

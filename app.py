@@ -1,8 +1,8 @@
 """Optimizer race: gradient-descent methods side by side on 2-D loss surfaces.
 
 Run with `streamlit run app.py`. This file only wires the page together: the widgets are in
-`optviz.ui`, the settings and their URL form in `optviz.settings_url`, the race view in
-`optviz.player`, the files offered for download in `optviz.export`, and the computation in the
+`optviz.app.ui`, the settings and their URL form in `optviz.settings`, the race view in
+`optviz.views.player`, the files offered for download in `optviz.export`, and the computation in the
 `optviz` engine.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from optviz import map_view, ui
-from optviz.markup import verbatim
-from optviz.player import PlayerOptions, race_player
-from optviz.settings_url import race_config
+from optviz.app import map_tab, ui
+from optviz.app.markup import verbatim
+from optviz.settings import race_config
+from optviz.views.player import PlayerOptions, race_player
 
 st.set_page_config(page_title="Optimizer race", page_icon="⛰️", layout="wide")
 
@@ -45,7 +45,7 @@ except ValueError as error:
 SHOW_RACE = "show_race"  # set by a picked map cell: the next run opens the race it made
 if st.session_state.pop(SHOW_RACE, False):
     st.session_state["tab"] = "Race"
-race_tab, map_tab = st.tabs(["Race", "Stability map"], key="tab", on_change="rerun")
+race_tab, stability_tab = st.tabs(["Race", "Stability map"], key="tab", on_change="rerun")
 view = settings.view
 if race_tab.open:
     with race_tab:
@@ -78,11 +78,11 @@ if race_tab.open:
 
 def race_with_cell(cell: dict) -> None:
     """A stability-map cell's values become the race's (and the link's), shown in the Race tab."""
-    ui.load(map_view.apply_pick(settings, cell))
+    ui.load(map_tab.apply_pick(settings, cell))
     st.session_state[SHOW_RACE] = True
     st.rerun()
 
 
-if map_tab.open:
-    with map_tab:
-        map_view.stability_map(settings, key="map", on_pick=race_with_cell)
+if stability_tab.open:
+    with stability_tab:
+        map_tab.stability_map(settings, key="map", on_pick=race_with_cell)

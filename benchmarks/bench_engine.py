@@ -26,7 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import optviz
 import surfaces
 from benchmarks.numpy_reference import adam_beale as numpy_adam_beale
-from optviz import api, engine
+from optviz import api
+from optviz.engine import kernels
+from optviz.params import HYPERPARAMETERS
 
 
 def best_of(repeats: int, fn) -> float:
@@ -47,7 +49,7 @@ def app_run_phases() -> tuple[float, float]:
     for name in optviz.LECTURE_OPTIMIZERS:
         opt = optviz.OPTIMIZERS[name]
         noise = api._batches(opt, surf, None, None, None, 0, 1000)[0]
-        hyper = {k: api._hyper_value(opt, k, 0.01 if k == "lr" else None) for k in api.HYPERPARAMETERS}
+        hyper = {k: api._hyper_value(opt, k, 0.01 if k == "lr" else None) for k in HYPERPARAMETERS}
         calls.append((opt, noise, np.array([api._hyper_columns(hyper, "inside")])))
 
     def batches() -> None:
@@ -60,7 +62,7 @@ def app_run_phases() -> tuple[float, float]:
             x, y = np.array([surf.start[0]]), np.array([surf.start[1]])
             out = (np.empty(1, dtype=np.int64), np.empty(1, dtype=np.int64), np.empty(1))
             record = (np.zeros((1001, 2)), np.zeros(1001), np.zeros((1001, 2)), np.zeros((1000, 2)))
-            engine.race(opt.rule, sid, p, H, x, y, 1000, noise, box, surf.min_value, -1.0, *out, *record)
+            kernels.race(opt.rule, sid, p, H, x, y, 1000, noise, box, surf.min_value, -1.0, *out, *record)
 
     return best_of(20, batches), best_of(20, kernel)
 

@@ -35,7 +35,7 @@ from loadtest.server import serve
 NOT_NUMBERS = ["abc", "", "nan", "NaN", "inf", "-inf", "1e400", "-1e400", "9" * 400, "🙂", "1,5", "--1",
                "0x1g", "<script>alert(1)</script>", "${jndi:ldap://x/a}", "'; DROP TABLE x;--", "a" * 5000,
                "\u202e1", "%00", "1e", "..", "[1]", "{}", "null", "None", "true"]  # fmt: skip
-# Numbers outside each key's range (checked against the ranges in settings_url by the tests).
+# Numbers outside each key's range (checked against the ranges in optviz.settings by the tests).
 OUT_OF_RANGE: dict[str, list[str]] = {
     "steps": ["-5", "0", "2001", "1000000000", "1.5", "-1e9"],
     "n": ["0", "-1", "10001", "1e9", "2.5"],

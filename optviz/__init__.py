@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from optviz.api import Outcomes, Settings, Trajectory, evaluate, run, run_many
-from optviz.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS, Optimizer
+from optviz.engine.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS, Optimizer
 from optviz.sweep import Axis, StabilityMap, sweep
 
 __all__ = [

@@ -1,7 +1,7 @@
 """The public API: `run` one optimizer on one surface, `run_many` over many starts and settings.
 
 Both validate every argument (a ValueError names the parameter and its allowed range), resolve the
-per-optimizer defaults, and call the one Numba kernel in `optviz.engine`.
+per-optimizer defaults, and call the one Numba kernel in `optviz.engine.kernels`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import numba
 import numpy as np
 
 import surfaces
-from optviz import engine, rules
-from optviz.optimizers import HYPERPARAMETERS, Optimizer
-from optviz.optimizers import get as get_optimizer
+from optviz.engine import kernels, rules
+from optviz.engine.optimizers import Optimizer
+from optviz.engine.optimizers import get as get_optimizer
+from optviz.params import HYPERPARAMETERS
 from surfaces import Surface, program
 from surfaces.finite_sum import DEFAULT_EXAMPLES, batch_means, examples
-from surfaces.surface import finite_number
+from surfaces.ranges import finite_number
 
 MAX_STEPS = 100_000  # one trajectory records every iterate: 100k steps is ~10 MB
 MAX_LANE_STEPS = 10**11  # run_many: trajectories x steps
@@ -121,31 +122,17 @@ def _integer(name: str, value: Any, low: int, high: int) -> int:
     return int(value)
 
 
-# name -> (test, description of the allowed range)
-_RANGES = {
-    "lr": (lambda v: v > 0.0, "lr must be > 0"),
-    "gamma": (lambda v: (v >= 0.0) & (v < 1.0), "gamma must be in [0, 1)"),
-    "beta1": (lambda v: (v >= 0.0) & (v < 1.0), "beta1 must be in [0, 1)"),
-    "beta2": (lambda v: (v >= 0.0) & (v < 1.0), "beta2 must be in [0, 1)"),
-    "eps": (lambda v: v >= 0.0, "eps must be >= 0"),
-    "weight_decay": (lambda v: v >= 0.0, "weight_decay must be >= 0"),
-}
-
-
 def _hyper_value(opt: Optimizer, name: str, value: Any) -> float:
-    """A validated hyperparameter; a value the optimizer does not use is stored as 0."""
+    """A validated hyperparameter (`optviz.params`); a value the optimizer does not use is stored as 0."""
     if value is None:
         return float(opt.defaults.get(name, 0.0))
-    v = _number(name, value)
-    test, message = _RANGES[name]
-    if not test(v):
-        raise ValueError(f"{message}, got {v}")
+    v = HYPERPARAMETERS[name].check(value)
     return v if name in opt.defaults else 0.0
 
 
 def _resolve_surface(surface: str | Surface) -> Surface:
     surf = surfaces.get(surface)
-    if surf.function is not program.value_grad and surf.function not in engine.SURFACE_FUNCTIONS:
+    if surf.function is not program.value_grad and surf.function not in kernels.SURFACE_FUNCTIONS:
         known = ", ".join(surfaces.SURFACES)
         raise ValueError(
             f"surface {surf.name!r} has no compiled form: use a built-in surface ({known}) "
@@ -226,7 +213,7 @@ def _race_lanes(
     div = np.empty(n, dtype=np.int64)
 
     def run_piece(lo: int, hi: int) -> None:
-        engine.race(
+        kernels.race(
             rule, sid, p, H[lo:hi], x[lo:hi], y[lo:hi], steps, noise, box, fmin, tol,
             hit[lo:hi], div[lo:hi], loss[lo:hi], *_NO_RECORD,
         )  # fmt: skip
@@ -244,9 +231,9 @@ def _race_lanes(
 
 def _kernel_inputs(surf: Surface) -> tuple[int, np.ndarray, np.ndarray]:
     if surf.function is program.value_grad:
-        sid = engine.CUSTOM  # a typed formula; its params are its program
+        sid = kernels.CUSTOM  # a typed formula; its params are its program
     else:
-        sid = engine.SURFACE_FUNCTIONS.index(surf.function)
+        sid = kernels.SURFACE_FUNCTIONS.index(surf.function)
     (x0, x1), (y0, y1) = surf.bounds
     return sid, surf.param_array, np.array([x0, x1, y0, y1])
 
@@ -347,7 +334,7 @@ def run(
     hit = np.empty(1, dtype=np.int64)
     div = np.empty(1, dtype=np.int64)
     final_loss = np.empty(1)
-    engine.race(
+    kernels.race(
         opt.rule, sid, p, H, x, y, steps, noise, box, surf.min_value, -1.0, hit, div, final_loss,
         xy, loss, grad, rate,
     )  # fmt: skip
@@ -437,10 +424,7 @@ def run_many(
         if value is None or (np.ndim(value) == 0 and not isinstance(value, np.ndarray)):
             arrays[name] = np.array(_hyper_value(opt, name, value))
             continue
-        a = _numbers(name, value)
-        test, message = _RANGES[name]
-        if not test(a).all():
-            raise ValueError(f"{message}, got {a[~test(a)][0]}")
+        a = HYPERPARAMETERS[name].allowed.check_all(name, _numbers(name, value))
         arrays[name] = a if name in opt.defaults else np.zeros_like(a)
     try:
         n = np.broadcast_shapes(xy0.shape[:-1], *(a.shape for a in arrays.values()))
@@ -490,5 +474,5 @@ def evaluate(surface: str | Surface, x: Any, y: Any) -> tuple[np.ndarray, np.nda
     surf = _resolve_surface(surface)
     xa, ya = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
     sid, p, _ = _kernel_inputs(surf)
-    f, gx, gy = engine.evaluate(sid, p, np.ascontiguousarray(xa).ravel(), np.ascontiguousarray(ya).ravel())
+    f, gx, gy = kernels.evaluate(sid, p, np.ascontiguousarray(xa).ravel(), np.ascontiguousarray(ya).ravel())
     return f.reshape(xa.shape), gx.reshape(xa.shape), gy.reshape(xa.shape)

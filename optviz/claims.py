@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from optviz.optimizers import SYMBOLS
-from optviz.race import Race, RaceConfig, Runner, run_race
+from optviz.params import SYMBOLS
+from optviz.racing import Race, RaceConfig, Runner, run_race
 
 Cast = Mapping[str, int]  # a role in the sentences -> the competitor's index in the race
 

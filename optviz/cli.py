@@ -166,7 +166,7 @@ def query_params(url: str) -> dict[str, list[str]]:
 
 
 def _from_url(url: str):
-    from optviz.settings_url import from_query, race_config
+    from optviz.settings import from_query, race_config
 
     settings, problems = from_query(query_params(url))
     if problems:
@@ -187,8 +187,8 @@ def _surface(name: str) -> str:
 
 
 def _optimizers(text: str) -> tuple:
-    from optviz.optimizers import OPTIMIZERS
-    from optviz.race import Competitor
+    from optviz.engine.optimizers import OPTIMIZERS
+    from optviz.racing import Competitor
 
     names = _list("--optimizers", text)
     unknown = [n for n in names if n not in OPTIMIZERS]
@@ -212,7 +212,7 @@ def _with_lr(competitors: tuple, text: str) -> tuple:
 
 def race_config_from(args: argparse.Namespace):
     """The race the arguments describe, and the trail length a shared link asks for (or None)."""
-    from optviz.race import RaceConfig
+    from optviz.racing import RaceConfig
 
     trail = None
     if args.config is not None:
@@ -379,7 +379,7 @@ def run_export(args: argparse.Namespace, stderr: TextIO) -> int:
     target = check_writable(args.out)
 
     from optviz.export import write_export
-    from optviz.race import run_race
+    from optviz.racing import run_race
 
     started = time.perf_counter()
     if not args.quiet and stderr.isatty():
@@ -427,7 +427,7 @@ SWEEP_CSV_COLUMNS = (
 )
 
 
-# The keys of `optviz.map_figure.QUANTITIES`, named here so that building the parser imports no plotly.
+# The keys of `optviz.views.map_figure.QUANTITIES`, named here so that building the parser imports no plotly.
 SWEEP_QUANTITIES = ("final_loss", "reached_at", "distance")
 
 
@@ -485,7 +485,7 @@ def parse_axis(flag: str, text: str):
 
 
 def _fixed_settings(items: list[str]) -> dict[str, float | int | str]:
-    from optviz.optimizers import HYPERPARAMETERS
+    from optviz.params import HYPERPARAMETERS
 
     fixed: dict[str, float | int | str] = {}
     for item in items:
@@ -502,9 +502,9 @@ def _fixed_settings(items: list[str]) -> dict[str, float | int | str]:
 
 def sweep_map(args: argparse.Namespace):
     """The stability map the arguments describe."""
-    from optviz.map_figure import QUANTITIES
-    from optviz.optimizers import OPTIMIZERS
+    from optviz.engine.optimizers import OPTIMIZERS
     from optviz.sweep import sweep
+    from optviz.views.map_figure import QUANTITIES
 
     if args.optimizer not in OPTIMIZERS:
         raise CommandError(f"unknown optimizer {args.optimizer!r}; known optimizers: {', '.join(OPTIMIZERS)}")
@@ -561,8 +561,8 @@ def write_sweep_png(m, quantity: str, target: Path) -> None:
     from matplotlib.patches import Patch
     from matplotlib.ticker import FuncFormatter
 
-    from optviz.figures import decade_label
-    from optviz.map_figure import (
+    from optviz.views.figures import decade_label
+    from optviz.views.map_figure import (
         DIVERGED_COLOR,
         QUANTITIES,
         axis_title,
@@ -571,7 +571,7 @@ def write_sweep_png(m, quantity: str, target: Path) -> None:
         color_range,
         values,
     )
-    from optviz.style import colormap
+    from optviz.views.style import colormap
 
     q = QUANTITIES[quantity]
     span = color_range(values(m, quantity))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optviz import api, race, settings_url
+from optviz import api, racing, settings
 from optviz.export import options as export_options
 from optviz.sweep import MAX_CELLS_PER_SIDE
 from surfaces import formula, program
@@ -36,11 +36,12 @@ class Limit:
 
 
 LIMITS: tuple[Limit, ...] = (
-    Limit("Steps per race (app and links)", f"{settings_url.MAX_STEPS:,}",
+    Limit("Steps per race (app and links)", f"{settings.MAX_STEPS:,}",
           "the page carries every iterate of every competitor"),
     Limit("Steps per run (Python API)", f"{api.MAX_STEPS:,}", "one recorded trajectory stays ~10 MB"),
-    Limit("Competitors per race", f"{race.MAX_COMPETITORS}", "the views stay readable; the page stays small"),
-    Limit("Examples N of a finite-sum surface", f"{settings_url.MAX_EXAMPLES:,}", "memory per race"),
+    Limit("Competitors per race", f"{racing.MAX_COMPETITORS}",
+          "the views stay readable; the page stays small"),
+    Limit("Examples N of a finite-sum surface", f"{settings.MAX_EXAMPLES:,}", "memory per race"),
     Limit("Stability map cells per side", f"{MAX_CELLS_PER_SIDE}",
           f"{MAX_CELLS_PER_SIDE}² cells x 500 steps is ~1 s on two cores"),
     Limit(f"Stability maps computed at once (larger than {LIVE_MAP_STEPS:,} steps)", f"{MAP_SLOTS}",

@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 
 from optviz import claims as c
 from optviz.claims import number
-from optviz.optimizers import LECTURE_OPTIMIZERS
-from optviz.race import Competitor, Race
-from optviz.settings_url import AppSettings, default_competitor
+from optviz.engine.optimizers import LECTURE_OPTIMIZERS
+from optviz.racing import Competitor, Race
+from optviz.settings import AppSettings, default_competitor
 
 
 @dataclass(frozen=True)

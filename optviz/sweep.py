@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from optviz.api import Outcomes, run_many
-from optviz.optimizers import HYPERPARAMETERS, OPTIMIZERS
+from optviz.engine.optimizers import OPTIMIZERS
+from optviz.params import HYPERPARAMETERS
 
 MAX_CELLS_PER_SIDE = 512
 SWEEPABLE = (*HYPERPARAMETERS, "batch_size")

@@ -12,20 +12,46 @@ from fractions import Fraction
 import numpy as np
 
 from surfaces import functions
+from surfaces.ranges import POSITIVE, Option, Real
 from surfaces.surface import Surface
 
+# The options of the surfaces that have any, with the values the mathematics allows. A wall or a
+# slope <= 0 would leave the valley without its minimum; a condition number below 1 is the same bowl
+# turned by 90 degrees; theta repeats every 180 degrees.
+OPTIONS: dict[str, Option] = {
+    option.name: option
+    for option in (
+        Option("slope", "s", "floor slope", POSITIVE, (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)),
+        Option(
+            "wall",
+            "c",
+            "wall steepness",
+            POSITIVE,
+            (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 50.0, 65.0, 100.0, 200.0),
+        ),
+        Option(
+            "kappa",
+            "κ",
+            "condition number",
+            Real(1.0),
+            (1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 200.0, 500.0, 1000.0),
+        ),
+        Option(
+            "theta", "θ", "rotation in degrees", Real(-90.0, 90.0), tuple(float(t) for t in range(-90, 91, 5))
+        ),
+    )
+}
 
-def _positive(name: str, value: float) -> None:
-    """Refuses an option value <= 0: the surface would have no minimum, or not the recorded one."""
-    if not value > 0.0:
-        raise ValueError(f"{name} must be > 0, got {value}")
+
+def _checked(**options: float) -> None:
+    for name, value in options.items():
+        OPTIONS[name].check(value)
 
 
 def long_valley(slope: float = 1.0, wall: float = 65.0) -> Surface:
     # The defaults are tuned to the optimizers' common default eta = 0.01 (see the description):
     # 1/(2c) < eta < 1/c makes gradient descent overshoot the valley's axis at every step.
-    _positive("slope", slope)
-    _positive("wall", wall)
+    _checked(slope=slope, wall=wall)
     return Surface(
         name="long_valley",
         title="Long valley",
@@ -54,7 +80,7 @@ def long_valley(slope: float = 1.0, wall: float = 65.0) -> Surface:
 
 
 def bowl(kappa: float = 25.0, theta: float = 0.0) -> Surface:
-    _positive("kappa", kappa)
+    _checked(kappa=kappa, theta=theta)
     rad = math.radians(theta)
     return Surface(
         name="bowl",

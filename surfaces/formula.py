@@ -57,7 +57,8 @@ from typing import Any
 import numpy as np
 
 from surfaces import program
-from surfaces.surface import Surface, finite_number
+from surfaces.ranges import finite_number
+from surfaces.surface import Surface
 
 MAX_LENGTH = 500
 MAX_NODES = 200

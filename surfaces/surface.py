@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-
-def finite_number(name: str, value: object, error: type[ValueError] = ValueError) -> float:
-    """`value` as a finite float, or `error` naming `name` (booleans and text are not numbers)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise error(f"{name} must be a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise error(f"{name} must be finite, got {number}")
-    return number
-
+from surfaces.ranges import finite_number
 
 ValueGrad = Callable[[float, float, object], tuple[float, float, float]]
 
@@ -101,9 +91,7 @@ class Surface:
             known = ", ".join(sorted(self.options)) or "none"
             raise ValueError(f"surface {self.name!r} has no option {unknown[0]!r} (options: {known})")
         for key, value in options.items():
-            number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-            if not number or not math.isfinite(value):
-                raise ValueError(f"surface option {key} must be a finite number, got {value!r}")
+            finite_number(f"surface option {key}", value)
         assert self.factory is not None
         return self.factory(**{**self.options, **options})
 

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from optviz import map_view
-from optviz.settings_url import AppSettings
+from optviz.app import map_tab
+from optviz.settings import AppSettings
 
 st.session_state.setdefault("picks", [])
-map_view.stability_map(AppSettings(), key="map", on_pick=st.session_state["picks"].append)
+map_tab.stability_map(AppSettings(), key="map", on_pick=st.session_state["picks"].append)

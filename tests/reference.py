@@ -5,8 +5,8 @@ learning rate, everything per coordinate i. A rule reads and writes its state (m
 returns the new iterate. `root(X)` is the denominator sqrt(X + eps) of the lecture ("inside") or
 sqrt(X) + eps as PyTorch writes it ("outside").
 
-These functions are deliberately independent of `optviz.rules` and `optviz.engine`: they are what
-the engine is tested against. The PyTorch rules at the end follow torch.optim's own bookkeeping
+These functions are deliberately independent of `optviz.engine.rules` and `optviz.engine.kernels`:
+they are what the engine is tested against. The PyTorch rules at the end follow torch.optim's own bookkeeping
 (SGD's momentum buffer, Adam's step size lr / (1 - beta1^t)) so that the equivalences between the
 lecture's forms and the libraries' can be checked too.
 """

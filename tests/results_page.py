@@ -1,4 +1,4 @@
-"""Reads the app's results table (an HTML table, `optviz.ui.results_html`) back into a DataFrame."""
+"""Reads the app's results table (an HTML table, `optviz.app.ui.results_html`) back into a DataFrame."""
 
 from __future__ import annotations
 
@@ -52,5 +52,5 @@ def results(at: AppTest) -> pd.DataFrame:
 
 
 def plain(markdown: str) -> str:
-    """What a Markdown element whose text went through `optviz.markup.verbatim` shows."""
+    """What a Markdown element whose text went through `optviz.app.markup.verbatim` shows."""
     return re.sub(r"\\(.)", r"\1", markdown.replace("  \n", "\n"))

@@ -1,7 +1,7 @@
 """The app driven through Streamlit's AppTest: every control changes what is computed or shown,
 presets load, a link reproduces the race, and bad input gives a message instead of a traceback.
 
-The race view itself (`optviz.player`) is a browser component; here it is checked only through the
+The race view itself (`optviz.views.player`) is a browser component; here it is checked only through the
 settings and results it is given. Clicks on the contour map need a real browser.
 """
 
@@ -17,10 +17,10 @@ from streamlit.testing.v1 import AppTest
 
 import surfaces
 from optviz import presets
-from optviz.optimizers import LECTURE_OPTIMIZERS
-from optviz.race import run_race
-from optviz.settings_url import AppSettings, default_competitor, race_config, to_query
-from optviz.ui import competitor_box, results_html, results_rows
+from optviz.app.ui import competitor_box, results_html, results_rows
+from optviz.engine.optimizers import LECTURE_OPTIMIZERS
+from optviz.racing import run_race
+from optviz.settings import AppSettings, default_competitor, race_config, to_query
 from tests.results_page import plain, read_table, results
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from optviz.app.ui import EXPORT, EXPORT_BOX
 from optviz.export import load_json
-from optviz.race import CUSTOM, CustomSurface, run_race
-from optviz.settings_url import AppSettings, race_config, to_query
-from optviz.ui import EXPORT, EXPORT_BOX
+from optviz.racing import CUSTOM, CustomSurface, run_race
+from optviz.settings import AppSettings, race_config, to_query
 from tests.results_page import plain, results
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -10,10 +10,10 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from optviz.app.ui import EXPORT, EXPORT_BOX, Prepared
 from optviz.export import ExportOptions, export_bytes, suggested_filename
-from optviz.race import Race, run_race
-from optviz.settings_url import race_config
-from optviz.ui import EXPORT, EXPORT_BOX, Prepared
+from optviz.racing import Race, run_race
+from optviz.settings import race_config
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 300

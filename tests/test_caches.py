@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 import surfaces
-from optviz import figures, player, ui
-from optviz.race import CUSTOM, CustomSurface, RaceConfig, run_race
+from optviz.app import ui
+from optviz.racing import CUSTOM, CustomSurface, RaceConfig, run_race
+from optviz.views import figures, player
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,7 +119,8 @@ def _cached_functions() -> set[str]:
             if decorator.search(line.strip()):
                 following = next(ln for ln in lines[i + 1 :] if ln.lstrip().startswith("def "))
                 name = following.split("def ", 1)[1].split("(", 1)[0]
-                found.add(f"{path.stem}.{name}")
+                module = path.parent.name if path.stem == "__init__" else path.stem
+                found.add(f"{module}.{name}")
     return found
 
 
@@ -131,10 +133,10 @@ CACHES = {
     "player._surface_data": "SurfaceKey",
     "player._image_data": "a BandImage, by identity (one object per cached band image)",
     "player._component": "nothing: the component's files are read once",
-    "race._build_custom": "CustomSurface: text, domain and minima",
+    "racing._build_custom": "CustomSurface: text, domain and minima",
     "ui.custom_surface": "CustomSurface: text, domain and minima",
     "ui.compute_race": "RaceConfig: every input of a race, the typed formula included",
-    "map_view.cached_map": "MapRequest: every input of a map, the typed formula included",
+    "map_tab.cached_map": "MapRequest: every input of a map, the typed formula included",
 }
 
 
@@ -151,15 +153,15 @@ def test_surface_identity_tells_typed_formulas_and_domains_apart():
 
 
 def test_the_cache_list_names_real_functions():
-    import optviz.map_view
-    import optviz.race
+    import optviz.app.map_tab
+    import optviz.racing
 
     modules = {
         "figures": figures,
         "player": player,
-        "race": optviz.race,
+        "racing": optviz.racing,
         "ui": ui,
-        "map_view": optviz.map_view,
+        "map_tab": optviz.app.map_tab,
     }
     for name in CACHES:
         module, function = name.split(".")

@@ -19,8 +19,8 @@ from PIL import Image
 
 from optviz import cli
 from optviz.export import CSV_COLUMNS, export_bytes
-from optviz.race import Competitor, RaceConfig, run_race
-from optviz.settings_url import AppSettings, default_competitor, race_config, to_query
+from optviz.racing import Competitor, RaceConfig, run_race
+from optviz.settings import AppSettings, default_competitor, race_config, to_query
 
 ROOT = Path(__file__).resolve().parents[1]
 RACE = ["--surface", "beale", "--optimizers", "adam,momentum", "--steps", "12"]

@@ -130,6 +130,6 @@ def test_a_missing_option_is_one_line(capsys):
 
 
 def test_the_colour_choices_are_the_figure_quantities():
-    from optviz.map_figure import QUANTITIES
+    from optviz.views.map_figure import QUANTITIES
 
     assert tuple(QUANTITIES) == cli.SWEEP_QUANTITIES

@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from optviz import figures
 from optviz.export import (
     CSV_COLUMNS,
     FORMATS,
@@ -34,7 +33,8 @@ from optviz.export import (
 from optviz.export.html import KEY_GROUP, PLAY_GROUP
 from optviz.export.options import AUTO_MAX_DURATION_S, frame_steps
 from optviz.export.render import Renderer
-from optviz.race import Competitor, RaceConfig, run_race
+from optviz.racing import Competitor, RaceConfig, run_race
+from optviz.views import figures
 
 STEPS = 24
 SHORT = ExportOptions(duration=0.8, fps=10)  # 8 frames: enough to test, quick to encode

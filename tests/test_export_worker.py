@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from optviz.export import ExportOptions, export_bytes, export_in_worker, worker
-from optviz.race import RaceConfig, run_race
+from optviz.racing import RaceConfig, run_race
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import math
 import numpy as np
 import pytest
 
-from optviz import figures
-from optviz.player import PlayerOptions, chosen_speed, clicked_point, payload
-from optviz.race import Competitor, RaceConfig, run_race
+from optviz.racing import Competitor, RaceConfig, run_race
+from optviz.views import figures
+from optviz.views.player import PlayerOptions, chosen_speed, clicked_point, payload
 
 STEPS = 500
 
@@ -322,7 +322,7 @@ def test_the_speed_menu_sends_only_its_own_choices(value, speed):
     "options", [PlayerOptions(trail=0), PlayerOptions(speed=0), PlayerOptions(height=50)]
 )
 def test_bad_player_options_are_refused(race, options):
-    from optviz.player import _check
+    from optviz.views.player import _check
 
     with pytest.raises(ValueError):
         _check(options)

@@ -11,8 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from loadtest.hostile import OUT_OF_RANGE, hostile_queries, named
-from optviz.race import run_race
-from optviz.settings_url import HYPER_RANGES, SURFACE_OPTION_RANGES, from_query, race_config
+from optviz.racing import run_race
+from optviz.settings import HYPER_RANGES, SURFACE_OPTION_RANGES, from_query, race_config
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 CASES = hostile_queries(500, seed=0)

@@ -32,9 +32,9 @@ def test_the_shipped_configuration_serves_a_class():
 def test_every_app_cache_is_bounded_in_entries_and_time():
     import inspect
 
-    from optviz import map_view, ui
+    from optviz.app import map_tab, ui
 
-    for module in (ui, map_view):
+    for module in (ui, map_tab):
         source = inspect.getsource(module)
         for line in source.splitlines():
             if "@st.cache_data" in line or "@st.cache_resource" in line:

@@ -2,7 +2,7 @@
 
 A value just inside an end is taken exactly, without a warning; a value just outside it gives one
 warning that names the key, and the fallback value is used instead. The ranges are the documented
-ones, written out here as numbers, so widening or narrowing any of them in `optviz.settings_url`
+ones, written out here as numbers, so widening or narrowing any of them in `optviz.settings`
 fails a test; and the table must cover every key the parser reads, so a new key cannot go untested.
 """
 
@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 
 import surfaces
-from optviz import settings_url
-from optviz.optimizers import HYPERPARAMETERS, OPTIMIZERS
-from optviz.settings_url import HYPER_RANGES, SURFACE_OPTION_RANGES, AppSettings, View, from_query
+from optviz import settings
+from optviz.engine.optimizers import OPTIMIZERS
+from optviz.params import HYPERPARAMETERS
+from optviz.settings import HYPER_RANGES, SURFACE_OPTION_RANGES, AppSettings, View, from_query
 
 # A base whose values sit at no end of any range, so a value taken from the link and the fallback
 # can never be mistaken for each other.
@@ -343,8 +344,9 @@ def _unknown(key: str) -> bool:
 def _words() -> set[str]:
     """Every identifier-like word in the parser and in what it builds settings from: where a new
     key would have to be named."""
-    root = Path(settings_url.__file__).parent
-    text = "".join((root / name).read_text() for name in ("settings_url.py", "optimizers.py", "race.py"))
+    root = Path(settings.__file__).parent
+    sources = ("settings.py", "engine/optimizers.py", "racing.py")
+    text = "".join((root / name).read_text() for name in sources)
     return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)) | set(HYPERPARAMETERS)
 
 
@@ -357,14 +359,14 @@ def test_the_table_covers_every_key_the_parser_reads():
         range(COMPETITOR_SLOTS[0], COMPETITOR_SLOTS[1] + 1)
     )
     # Every key the app writes into a link is one of them, and each of them is written.
-    everyone = [settings_url.default_competitor(name) for name in OPTIMIZERS]
+    everyone = [settings.default_competitor(name) for name in OPTIMIZERS]
     written: set[str] = set()
     for s in (
         replace(BASE, competitors=tuple(everyone[:10])),
         replace(BASE.with_surface("bowl"), competitors=tuple(everyone[10:])),
-        BASE.with_custom(replace(settings_url.DEFAULT_CUSTOM, minima=((0.0, 0.0),))),
+        BASE.with_custom(replace(settings.DEFAULT_CUSTOM, minima=((0.0, 0.0),))),
     ):
-        written |= set(settings_url.to_query(s))
+        written |= set(settings.to_query(s))
     assert {k for k in written if not re.fullmatch(r"c\d+(\..*)?", k)} == GLOBAL_KEYS
     assert {k.split(".", 1)[1] for k in written if re.fullmatch(r"c\d+\..+", k)} == COMPETITOR_SETTINGS
     # And every range the parser holds is in the table.

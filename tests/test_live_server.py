@@ -24,7 +24,7 @@ def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    from optviz.race import RaceConfig, run_race
+    from optviz.racing import RaceConfig, run_race
 
     run_race(RaceConfig(steps=5))  # compile or load the kernels before the server needs them
     with serve(timeout=300) as s:

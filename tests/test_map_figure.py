@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optviz.map_figure import (
+from optviz.sweep import Axis, sweep
+from optviz.views.map_figure import (
     DIVERGED_COLOR,
     NOT_REACHED_COLOR,
     QUANTITIES,
@@ -15,7 +16,6 @@ from optviz.map_figure import (
     map_figure,
     values,
 )
-from optviz.sweep import Axis, sweep
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import optviz
-from optviz import map_view
-from optviz.race import run_race
-from optviz.settings_url import AppSettings, from_query, race_config, to_query
+from optviz.app import map_tab
+from optviz.racing import run_race
+from optviz.settings import AppSettings, from_query, race_config, to_query
 from optviz.sweep import Axis
 
 SCRIPT = str(Path(__file__).with_name("map_view_app.py"))
@@ -43,7 +43,7 @@ def test_the_default_map_and_its_controls():
     at = _app()
     spec = _figure(at)
     assert "learning rate" in spec["layout"]["xaxis"]["title"]["text"]
-    assert _z(at).shape == (map_view.DEFAULT_SIZE, map_view.DEFAULT_SIZE)
+    assert _z(at).shape == (map_tab.DEFAULT_SIZE, map_tab.DEFAULT_SIZE)
 
     at.select_slider(key="map.size").set_value(16).run()
     first = _z(at)
@@ -90,20 +90,20 @@ def test_a_picked_cell_loads_into_the_race_as_its_single_run(name):
     settings = AppSettings()
     index = next(k for k, c in enumerate(settings.competitors) if c.optimizer == name)
     y = "beta1" if name == "adam" else "gamma"
-    request = map_view.make_request(
+    request = map_tab.make_request(
         settings, index, Axis("lr", 1e-3, 0.3, 6, "log"), Axis(y, 0.0, 0.95, 5, "linear")
     )
-    m = map_view.compute(request)
-    i, j = map_view.cell_at(m, float(m.x.values[4]) * 1.01, float(m.y.values[2]))
+    m = map_tab.compute(request)
+    i, j = map_tab.cell_at(m, float(m.x.values[4]) * 1.01, float(m.y.values[2]))
     assert (i, j) == (4, 2)
-    picked = map_view.pick_settings(m, index, i, j)
+    picked = map_tab.pick_settings(m, index, i, j)
     assert picked["competitor"] == index
 
     kwargs = {k: v for k, v in picked.items() if k != "competitor"}
     single = optviz.run(kwargs.pop("optimizer"), kwargs.pop("surface"), **kwargs)
     assert single.loss[-1] == m.final_loss[j, i]
 
-    raced = run_race(race_config(map_view.apply_pick(settings, picked)))
+    raced = run_race(race_config(map_tab.apply_pick(settings, picked)))
     runner = raced.runners[index]
     assert runner.trajectory.loss[-1] == m.final_loss[j, i]
 
@@ -120,11 +120,11 @@ def test_choosing_a_cell_passes_its_settings_to_on_pick():
     picks = at.session_state["picks"]
     assert len(picks) == 1
     optimizer = AppSettings().competitors[0].optimizer
-    request = map_view.make_request(
+    request = map_tab.make_request(
         AppSettings(), 0, Axis("lr", 1e-4, 1.0, 8, "log"), Axis("batch_size", 1.0, 100.0, 8, "log")
     )
-    m = map_view.compute(request)
-    assert picks[0] == map_view.pick_settings(m, 0, 3, 5)
+    m = map_tab.compute(request)
+    assert picks[0] == map_tab.pick_settings(m, 0, 3, 5)
     assert picks[0]["optimizer"] == optimizer
 
 
@@ -138,7 +138,7 @@ def test_the_click_layer_is_there_for_small_maps():
 def test_a_pick_under_a_shared_rate_sets_the_shared_rate():
     settings = replace(AppSettings(), shared=True, shared_lr=0.05)
     picked = {"lr": 0.2, "batch_size": 7, "competitor": 1}
-    changed = map_view.apply_pick(settings, picked)
+    changed = map_tab.apply_pick(settings, picked)
     assert changed.shared_lr == 0.2
     assert changed.competitors[1].lr == 0.2 and changed.competitors[1].batch_size == 7
     assert changed.competitors[0] == settings.competitors[0]
@@ -146,8 +146,8 @@ def test_a_pick_under_a_shared_rate_sets_the_shared_rate():
 
 def test_large_maps_are_not_live():
     settings = AppSettings()
-    small = map_view.make_request(settings, 0, Axis("lr", 1e-3, 1, 128), Axis("batch_size", 1, 50, 128))
-    large = map_view.make_request(settings, 0, Axis("lr", 1e-3, 1, 512), Axis("batch_size", 1, 50, 512))
+    small = map_tab.make_request(settings, 0, Axis("lr", 1e-3, 1, 128), Axis("batch_size", 1, 50, 128))
+    large = map_tab.make_request(settings, 0, Axis("lr", 1e-3, 1, 512), Axis("batch_size", 1, 50, 512))
     assert small.live and not large.live
     assert "lr" not in dict(small.fixed) and "batch_size" not in dict(small.fixed)
 
@@ -163,7 +163,7 @@ def test_the_y_axis_never_repeats_the_x_axis():
 
 
 def test_a_batch_size_axis_never_reaches_past_the_examples() -> None:
-    from optviz.map_view import _fit_batch_axis
+    from optviz.app.map_tab import _fit_batch_axis
 
     fitted = _fit_batch_axis(Axis("batch_size", 1, 200, 16, "log"), 50)
     assert fitted.high == 50 and fitted.low == 1
@@ -203,12 +203,12 @@ def test_a_cells_values_are_short_and_are_what_the_map_ran(axis):
 def test_a_picked_cell_races_with_exactly_the_cells_values_and_the_link_writes_them_short():
     settings = AppSettings()
     index = next(k for k, c in enumerate(settings.competitors) if c.optimizer == "momentum")
-    request = map_view.make_request(
+    request = map_tab.make_request(
         settings, index, Axis("lr", 1e-4, 1.0, 64, "log"), Axis("gamma", 0.0, 0.99, 64, "linear")
     )
-    m = map_view.compute(request)
-    picked = map_view.pick_settings(m, index, 37, 11)
-    chosen = map_view.apply_pick(settings, picked)
+    m = map_tab.compute(request)
+    picked = map_tab.pick_settings(m, index, 37, 11)
+    chosen = map_tab.apply_pick(settings, picked)
     link = to_query(chosen)
     assert float(link[f"c{index + 1}.lr"]) == m.x.values[37] and len(link[f"c{index + 1}.lr"]) <= 8
     assert float(link[f"c{index + 1}.gamma"]) == m.y.values[11]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from optviz.markup import verbatim
+from optviz.app.markup import verbatim
 from tests.results_page import plain
 
 ROOT = Path(__file__).resolve().parents[1]

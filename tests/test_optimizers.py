@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import optviz
 import surfaces
-from optviz import engine, rules
+from optviz.engine import kernels, rules
 from surfaces.finite_sum import batch_order
 from tests.reference import RULES, Hyper, State, Vec, batch_gradient, ends_run, reference_run
 
@@ -750,7 +750,7 @@ def test_a_non_finite_loss_with_a_finite_gradient_ends_every_optimizer(
 
 
 def test_the_kernel_steps_back_from_a_non_finite_loss() -> None:
-    """engine.race itself, recording one lane (what run reads) and returning its end (what run_many
+    """kernels.race itself, recording one lane (what run reads) and returning its end (what run_many
     reads): the record stops at iterate 6 and the lane is left at (4.5, 1/64) with its loss."""
     surf, plain = cliff_surfaces("overflow")
     steps = 10
@@ -761,8 +761,8 @@ def test_the_kernel_steps_back_from_a_non_finite_loss() -> None:
     H = np.array([[0.75, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])  # eta, gamma, beta1, beta2, eps in/out, lambda
     box = np.array([-2010.0, 2010.0, -2010.0, 2010.0])  # 100 widths of 20 beyond [-10, 10]
     no_noise = np.empty((0, 5))
-    engine.race(
-        rules.GD, engine.CUSTOM, surf.param_array, H, x, y, steps, no_noise, box, -4.5, 1e-3,
+    kernels.race(
+        rules.GD, kernels.CUSTOM, surf.param_array, H, x, y, steps, no_noise, box, -4.5, 1e-3,
         hit, div, final, xy, loss, grad, rate,
     )  # fmt: skip
     assert (div[0], hit[0]) == (7, 6)

@@ -9,14 +9,15 @@ import numpy as np
 import pytest
 
 import surfaces
-from optviz import claims, figures
+from optviz import claims
+from optviz.engine.optimizers import LECTURE_OPTIMIZERS
 from optviz.export.options import ExportOptions
 from optviz.export.render import Renderer
-from optviz.optimizers import LECTURE_OPTIMIZERS
 from optviz.presets import DEFAULT, LECTURE, PRESETS, lecture_seven, matching
-from optviz.race import Race, run_race
-from optviz.settings_url import AppSettings, from_query, race_config, to_query
-from optviz.style import PALETTE
+from optviz.racing import Race, run_race
+from optviz.settings import AppSettings, from_query, race_config, to_query
+from optviz.views import figures
+from optviz.views.style import PALETTE
 
 
 def _race(settings: AppSettings) -> Race:

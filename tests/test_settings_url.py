@@ -10,9 +10,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import surfaces
-from optviz.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS
-from optviz.race import CUSTOM, MAX_COMPETITORS, Competitor, CustomSurface
-from optviz.settings_url import (
+from optviz.engine.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS
+from optviz.racing import CUSTOM, MAX_COMPETITORS, Competitor, CustomSurface
+from optviz.settings import (
     HYPER_RANGES,
     MAX_WARNINGS,
     SURFACE_OPTION_RANGES,
@@ -137,7 +137,7 @@ def test_any_valid_settings_round_trip_exactly(s: AppSettings):
 @example(1e-5)
 @example(1e22)  # written as '1e+22'
 def test_numbers_are_written_so_they_read_back_exactly(x: float):
-    from optviz.settings_url import _number_text
+    from optviz.settings import _number_text
 
     back = float(_number_text(x))
     assert back == x and math.copysign(1.0, back) == math.copysign(1.0, x)

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from optviz import figures, style
-from optviz.race import Competitor, RaceConfig, assign_colors, own_color, run_race
-from optviz.settings_url import default_competitor, from_query, to_query
+from optviz.racing import Competitor, RaceConfig, assign_colors, own_color, run_race
+from optviz.settings import default_competitor, from_query, to_query
+from optviz.views import figures, style
 
 BANDS = [style.colormap((i + 0.5) / figures.BANDS) for i in range(figures.BANDS)]
 EVERY_BAND = [*BANDS, figures.UNDEFINED_COLOR]
@@ -43,7 +43,7 @@ def test_palette_colours_are_distinct():
 
 
 def test_each_lecture_optimizer_has_its_own_colour():
-    from optviz.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS
+    from optviz.engine.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS
 
     assert [own_color(n) for n in LECTURE_OPTIMIZERS] == list(range(len(LECTURE_OPTIMIZERS)))
     assert all(0 <= own_color(n) < len(style.PALETTE) for n in OPTIMIZERS)
@@ -79,7 +79,7 @@ def test_the_race_draws_each_runner_in_its_own_colour():
 
 
 def test_two_runners_of_one_optimizer_are_named_by_the_setting_they_differ_in():
-    from optviz.race import labels
+    from optviz.racing import labels
 
     assert labels((Competitor("adam", lr=0.2), Competitor("adam", lr=0.001))) == [
         "Adam (η=0.2)",

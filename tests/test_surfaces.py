@@ -13,7 +13,7 @@ import pytest
 
 import optviz
 import surfaces
-from optviz import engine
+from optviz.engine import kernels
 from surfaces import Surface, catalog
 
 
@@ -111,8 +111,8 @@ def test_no_grid_point_is_below_the_minimum(surface: Surface) -> None:
 def test_compiled_engine_matches_plain_python(surface: Surface) -> None:
     # The engine dispatches on the function's position in SURFACE_FUNCTIONS; a surface missing
     # there, or a mismatch between that tuple and the dispatch, shows up here.
-    assert surface.function in engine.SURFACE_FUNCTIONS, (
-        f"add surfaces.functions.{surface.function.__name__} to optviz.engine.SURFACE_FUNCTIONS"
+    assert surface.function in kernels.SURFACE_FUNCTIONS, (
+        f"add surfaces.functions.{surface.function.__name__} to optviz.engine.kernels.SURFACE_FUNCTIONS"
     )
     x, y = _random_points(surface, 200)
     f, gx, gy = optviz.evaluate(surface, x, y)

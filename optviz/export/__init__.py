@@ -33,7 +33,7 @@ from optviz.export.options import (
     frame_steps,
 )
 from optviz.export.worker import EXPORT_SLOTS, export_in_worker
-from optviz.race import Race
+from optviz.racing import Race
 
 Progress = Callable[[int, int], None]
 

@@ -31,8 +31,8 @@ from dataclasses import fields
 from typing import Any
 
 import surfaces
-from optviz.optimizers import OPTIMIZERS
-from optviz.race import CUSTOM, Competitor, CustomSurface, Race, RaceConfig
+from optviz.engine.optimizers import OPTIMIZERS
+from optviz.racing import CUSTOM, Competitor, CustomSurface, Race, RaceConfig
 
 JSON_FORMAT = "optviz-race"
 JSON_VERSION = 1

@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 import plotly.io as pio
 
-from optviz import figures
 from optviz.export import marks
 from optviz.export.options import ExportOptions, frame_steps
-from optviz.race import Race, Runner
+from optviz.racing import Race, Runner
+from optviz.views import figures
 
 Progress = Callable[[int, int], None]
 DIV_ID = "optviz-race"  # fixed, so the same race and options always give the same bytes

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from optviz import figures
-from optviz.race import Race, Runner
+from optviz.racing import Race, Runner
+from optviz.views import figures
 from surfaces import Surface
 
 TURN_DEG_PER_S = 3.0  # the 3-D camera's slow turn, the same in the video and on the page

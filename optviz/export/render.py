@@ -23,11 +23,11 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from PIL import Image
 
-from optviz import figures, style
 from optviz.api import evaluate
 from optviz.export import marks
 from optviz.export.options import ExportOptions
-from optviz.race import Race, Runner
+from optviz.racing import Race, Runner
+from optviz.views import figures, style
 
 INCHES = (12.8, 7.2)  # the figure's size; the resolution only changes the dpi, so text scales with it
 FONT_PT = 12.5
@@ -181,7 +181,7 @@ class ContourScene(Scene):
             zorder=5,
         )
         # Collections: one draw call for all trails, one for all heads, whatever the number of runners.
-        # Each trail is drawn over its casing (optviz.style), runner by runner in the app's order.
+        # Each trail is drawn over its casing (optviz.views.style), runner by runner in the app's order.
         self.order = figures.draw_order(race)
         width = _pt(figures.TRAIL_WIDTH) * 1.4
         self.trails = LineCollection(

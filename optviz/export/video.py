@@ -17,11 +17,11 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import GifImagePlugin, Image
 
-from optviz import figures
 from optviz.export.options import GIF_END_HOLD_S, ExportOptions, frame_steps
 from optviz.export.render import TEXT_COLOR, Renderer
-from optviz.race import Race
-from optviz.style import hex_to_rgb
+from optviz.racing import Race
+from optviz.views import figures
+from optviz.views.style import hex_to_rgb
 
 Progress = Callable[[int, int], None]
 

@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from optviz.export.options import ExportOptions
-from optviz.race import Race
+from optviz.racing import Race
 
 
 def _slots_from_environment() -> int:

@@ -31,7 +31,7 @@ def server() -> Iterator[Server]:
     _require_browser()
     # Compile (or load) the engine's kernels here first, so the server's first page is not the one
     # that waits for Numba.
-    from optviz.race import RaceConfig, run_race
+    from optviz.racing import RaceConfig, run_race
 
     run_race(RaceConfig(steps=5))
     with streamlit_server("app.py", timeout=180) as s:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from optviz.export import ExportOptions, write_export
-from optviz.race import Competitor, RaceConfig, run_race
+from optviz.racing import Competitor, RaceConfig, run_race
 
 
 @pytest.mark.browser

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import numpy as np
 import pytest
 
-from optviz.settings_url import AppSettings, to_query
+from optviz.settings import AppSettings, to_query
 from tests.browser.harness import click_map, slider_input, state, wait_for_race, wait_for_step
 
 pytestmark = pytest.mark.browser

@@ -1,6 +1,6 @@
 """The registry of optimizers: names, hyperparameters, defaults and formulas for display.
 
-The update rules themselves are in `optviz.rules`; this module says which rule each name runs,
+The update rules themselves are in `optviz.engine.rules`; this module says which rule each name runs,
 which hyperparameters it reads, and how to write it in the lecture's notation.
 """
 
@@ -9,16 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from optviz import rules
-
-HYPERPARAMETERS = ("lr", "gamma", "beta1", "beta2", "eps", "weight_decay")
-# Their symbols as the lecture writes them.
-SYMBOLS = {"lr": "η", "gamma": "γ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "weight_decay": "λ"}
+from optviz.engine import rules
 
 
 @dataclass(frozen=True)
 class Optimizer:
-    """One optimizer: its update rule (an id into `optviz.rules`) and how it is shown."""
+    """One optimizer: its update rule (an id into `optviz.engine.rules`) and how it is shown."""
 
     name: str
     title: str

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 # The runners' colours: Okabe and Ito's colour-blind-safe set, then two more. A competitor keeps its
-# colour slot for its whole life (see `optviz.race.assign_colors`), so removing one never recolours
+# colour slot for its whole life (see `optviz.racing.assign_colors`), so removing one never recolours
 # the others.
 PALETTE = (
     "#0072B2",  # blue

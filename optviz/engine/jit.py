@@ -10,6 +10,7 @@ after a hash of every jitted source file.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import sys
 import tempfile
@@ -18,12 +19,14 @@ from pathlib import Path
 import numba
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+# Where the package lives: a checkout, or site-packages (surfaces installs beside optviz).
+_SURFACES = Path(importlib.util.find_spec("surfaces").origin).parent  # type: ignore[arg-type]
 _JITTED_SOURCES = (
-    _PACKAGE_DIR / "_jit.py",
+    _PACKAGE_DIR / "jit.py",
     _PACKAGE_DIR / "rules.py",
-    _PACKAGE_DIR / "engine.py",
-    _PACKAGE_DIR.parent / "surfaces" / "functions.py",
-    _PACKAGE_DIR.parent / "surfaces" / "program.py",
+    _PACKAGE_DIR / "kernels.py",
+    _SURFACES / "functions.py",
+    _SURFACES / "program.py",
 )
 
 # Strict IEEE arithmetic (no fastmath) so the engine matches plain-Python references to ~1e-12;

@@ -20,13 +20,14 @@ import numpy as np
 import streamlit as st
 
 import surfaces
+from optviz.app.markup import verbatim
+from optviz.engine.optimizers import OPTIMIZERS
 from optviz.limits import CACHE_TTL, LIVE_MAP_STEPS, MAP_CACHE_ENTRIES, MAP_SLOTS
-from optviz.map_figure import AXIS_TITLES, QUANTITIES, map_figure, outcome
-from optviz.markup import verbatim
-from optviz.optimizers import HYPERPARAMETERS, OPTIMIZERS
-from optviz.race import Competitor, CustomSurface, labels
-from optviz.settings_url import AppSettings, race_config
+from optviz.params import HYPERPARAMETERS
+from optviz.racing import Competitor, CustomSurface, labels
+from optviz.settings import AppSettings, race_config
 from optviz.sweep import MAX_CELLS_PER_SIDE, SCALES, Axis, StabilityMap, sweep
+from optviz.views.map_figure import AXIS_TITLES, QUANTITIES, map_figure, outcome
 
 GRID_SIZES = (8, 16, 32, 64, 128, 256, MAX_CELLS_PER_SIDE)
 DEFAULT_SIZE = 64

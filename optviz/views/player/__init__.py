@@ -13,7 +13,7 @@ browser imports the module once per page: its blob URL is cached by content. The
 canvases and loads no plotly.js: on this kind of machine the 4.8 MB plotly.js bundle took 2.2-3.8 s
 to load, `Plotly.restyle` of the paths 50-60 ms per frame (under 20 frames/s) and a 3-D restyle
 0.2-0.8 s under software WebGL; the canvases draw a frame of every view in ~1 ms. What it draws
-comes from `optviz.figures` (colour scale, contour bands, mesh, titles, marker sizes, the divergence
+comes from `optviz.views.figures` (colour scale, contour bands, mesh, titles, marker sizes, the divergence
 note), which also builds the same views as static plotly figures for export.
 """
 
@@ -31,11 +31,11 @@ from typing import Any
 
 import numpy as np
 
-from optviz import figures
-from optviz.race import Race, Runner
-from optviz.settings_url import SPEEDS
+from optviz.racing import Race, Runner
+from optviz.settings import SPEEDS
+from optviz.views import figures
 
-ASSETS = Path(__file__).with_name("player")
+ASSETS = Path(__file__).with_name("static")
 COMPONENT_NAME = "optviz_race_player"
 PLAYER_IMAGE_SIZE = 480  # the contour image's pixels per axis; ~1 px per screen pixel of a laptop's map
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from optviz._jit import jit
-from optviz.rules import (
+from optviz.engine.jit import jit
+from optviz.engine.rules import (
     B1T,
     B2T,
     BETA1,

@@ -24,9 +24,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from optviz.api import evaluate
-from optviz.optimizers import OPTIMIZERS
-from optviz.race import Race, Runner
-from optviz.style import colormap, darker, hex_to_rgb
+from optviz.engine.optimizers import OPTIMIZERS
+from optviz.racing import Race, Runner
+from optviz.views.style import colormap, darker, hex_to_rgb
 from surfaces import Surface
 
 BANDS = 18  # filled contour bands; their edges are the contour lines
@@ -37,7 +37,7 @@ LINEAR_TOP = 0.97  # linear scales stop at this quantile, so a few steep corners
 CURVE_FLOOR = 1e-30  # exact zeros (a run that hit the minimum) on log axes
 
 TRAIL_WIDTH = 2.5
-CASING_WIDTH = 3.0  # how much wider a path's casing is than the path (optviz.style.casing)
+CASING_WIDTH = 3.0  # how much wider a path's casing is than the path (optviz.views.style.casing)
 HEAD_SIZE = 11
 START_SIZE = 10
 END_SIZE = 14

@@ -15,10 +15,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 import surfaces
-from optviz.figures import FONT_SIZE, decade_label
-from optviz.optimizers import OPTIMIZERS
-from optviz.style import colormap, hex_to_rgb
+from optviz.engine.optimizers import OPTIMIZERS
 from optviz.sweep import Axis, StabilityMap
+from optviz.views.figures import FONT_SIZE, decade_label
+from optviz.views.style import colormap, hex_to_rgb
 
 DIVERGED_COLOR = "#d62728"  # red: outside the (lightened) viridis scale, so it never reads as a value
 NOT_REACHED_COLOR = "#b0b0b0"  # grey: runs that stayed finite but never came within the tolerance

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optviz._jit import jit
+from optviz.engine.jit import jit
 
 # Optimizer ids: the position of each rule in `update`'s dispatch below.
 GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADADELTA, ADAM, AMSGRAD, NADAM, ADAMW, LION = range(11)

@@ -34,8 +34,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import surfaces
-from optviz.optimizers import HYPERPARAMETERS, LECTURE_OPTIMIZERS, OPTIMIZERS
-from optviz.race import (
+from optviz.engine.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS
+from optviz.params import HYPERPARAMETERS
+from optviz.racing import (
     CUSTOM,
     MAX_COMPETITORS,
     Box,
@@ -45,7 +46,7 @@ from optviz.race import (
     assign_colors,
     own_color,
 )
-from optviz.style import PALETTE
+from optviz.views.style import PALETTE
 from surfaces.finite_sum import DEFAULT_EXAMPLES
 from surfaces.formula import DEFAULT_DOMAIN
 from surfaces.formula import MAX_LENGTH as MAX_FORMULA_LENGTH

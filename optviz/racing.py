@@ -10,9 +10,10 @@ from functools import lru_cache
 from typing import Any
 
 import surfaces
-from optviz import style
 from optviz.api import Trajectory, run
-from optviz.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS, SYMBOLS
+from optviz.engine.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS
+from optviz.params import SYMBOLS
+from optviz.views import style
 
 MAX_COMPETITORS = 10
 

@@ -22,6 +22,8 @@ import streamlit as st
 
 import surfaces
 from optviz import presets
+from optviz.app.markup import verbatim
+from optviz.engine.optimizers import OPTIMIZERS, library_formula
 from optviz.export import (
     ANIMATED,
     FORMATS,
@@ -36,9 +38,8 @@ from optviz.export import (
     suggested_filename,
 )
 from optviz.limits import CACHE_TTL, FORMULA_CACHE_ENTRIES, RACE_CACHE_ENTRIES
-from optviz.markup import verbatim
-from optviz.optimizers import OPTIMIZERS, SYMBOLS, library_formula
-from optviz.race import (
+from optviz.params import SYMBOLS
+from optviz.racing import (
     CUSTOM,
     MAX_COMPETITORS,
     Competitor,
@@ -48,7 +49,7 @@ from optviz.race import (
     labels,
     run_race,
 )
-from optviz.settings_url import (
+from optviz.settings import (
     BATCH,
     COORDINATE,
     DEFAULT_CUSTOM,
@@ -69,7 +70,7 @@ from optviz.settings_url import (
     start_ranges,
     to_query,
 )
-from optviz.style import PALETTE
+from optviz.views.style import PALETTE
 
 SETTINGS = "settings"
 URL_WARNINGS = "url_warnings"

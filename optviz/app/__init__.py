@@ -1,0 +1,1 @@
+"""The Streamlit app: `app.py` at the top of the repository only runs `optviz.app.page`."""

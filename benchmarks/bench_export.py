@@ -24,7 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from optviz.export import ExportOptions, export_bytes, frame_count, write_export
-from optviz.racing import Competitor, RaceConfig, run_race
+from optviz.racing import RaceConfig, run_race
+from optviz.settings import Competitor
 
 FPS = 30
 TARGETS = {"mp4": 10.0, "gif": 15.0}

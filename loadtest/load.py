@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 from loadtest.client import AppSession, Rerun
 from loadtest.server import Server, cpu_seconds, memory_mb, serve
 from optviz import presets
-from optviz.settings import to_query
+from optviz.link import to_query
 
 # Links a teacher might share: the app's front page and every ready-made race, as the app's "Share"
 # link writes them.

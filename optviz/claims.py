@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from optviz.params import SYMBOLS
-from optviz.racing import Race, RaceConfig, Runner, run_race
+from optviz.racing import Race, Runner, run_race
 
 Cast = Mapping[str, int]  # a role in the sentences -> the competitor's index in the race
 
@@ -426,8 +426,8 @@ class DivergesWith(Claim):
 
     def problems(self, race: Race, cast: Cast, tol: float) -> list[str]:
         (role,) = self.who
-        competitor = replace(race.config.competitors[cast[role]], **{self.setting: self.value})
-        alone = run_race(replace(race.config, competitors=(competitor,)))
+        competitor = replace(race.settings.competitors[cast[role]], **{self.setting: self.value})
+        alone = run_race(replace(race.settings, competitors=(competitor,)))
         return [] if alone.runners[0].trajectory.diverged_at is not None else [f"{role} does not diverge"]
 
 
@@ -441,7 +441,7 @@ class SlowerWith(Claim):
         return {name: number(value) for name, value in self.options}
 
     def problems(self, race: Race, cast: Cast, tol: float) -> list[str]:
-        config: RaceConfig = race.config
+        config = race.settings
         changed = run_race(
             replace(
                 config, surface_options=tuple((dict(config.surface_options) | dict(self.options)).items())

@@ -35,6 +35,7 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_OUTPUT = 3
 MAX_URL_PROBLEMS = 3  # listed in the one-line message; the rest are counted
+DEFAULT_SURFACE = "beale"  # the race without --config or --url: the lecture's seven on Beale's function
 
 
 class CommandError(Exception):
@@ -166,7 +167,7 @@ def query_params(url: str) -> dict[str, list[str]]:
 
 
 def _from_url(url: str):
-    from optviz.settings import from_query, race_config
+    from optviz.link import from_query
 
     settings, problems = from_query(query_params(url))
     if problems:
@@ -175,7 +176,7 @@ def _from_url(url: str):
         # Each problem ends with what the app would do instead ("; using the default ..."): not done here.
         listed = "; ".join(p.rsplit("; ", 1)[0] for p in problems[:MAX_URL_PROBLEMS])
         raise CommandError(f"bad settings in the URL: {listed}{more}")
-    return race_config(settings), settings.view.trail or None
+    return settings, settings.view.trail or None
 
 
 def _surface(name: str) -> str:
@@ -188,19 +189,22 @@ def _surface(name: str) -> str:
 
 def _optimizers(text: str) -> tuple:
     from optviz.engine.optimizers import OPTIMIZERS
-    from optviz.racing import Competitor
+    from optviz.settings import default_competitor
 
     names = _list("--optimizers", text)
     unknown = [n for n in names if n not in OPTIMIZERS]
     if unknown:
         raise CommandError(f"unknown optimizer {unknown[0]!r}; known optimizers: {', '.join(OPTIMIZERS)}")
-    return tuple(Competitor(n) for n in names)
+    return tuple(default_competitor(n) for n in names)
 
 
 def _with_lr(competitors: tuple, text: str) -> tuple:
+    from optviz.params import HYPERPARAMETERS
+
     rates = [_real("--lr", v) for v in _list("--lr", text)]
-    if not all(r > 0 for r in rates):
-        raise CommandError(f"--lr must be > 0, got {text!r}")
+    allowed = HYPERPARAMETERS["lr"].allowed
+    if not all(allowed.contains(r) for r in rates):
+        raise CommandError(f"--lr must be in {allowed.describe()}, got {text!r}")
     if len(rates) == 1:
         rates *= len(competitors)
     if len(rates) != len(competitors):
@@ -210,9 +214,9 @@ def _with_lr(competitors: tuple, text: str) -> tuple:
     return tuple(replace(c, lr=lr) for c, lr in zip(competitors, rates, strict=True))
 
 
-def race_config_from(args: argparse.Namespace):
+def race_settings_from(args: argparse.Namespace):
     """The race the arguments describe, and the trail length a shared link asks for (or None)."""
-    from optviz.racing import RaceConfig
+    from optviz.settings import RaceSettings
 
     trail = None
     if args.config is not None:
@@ -220,10 +224,10 @@ def race_config_from(args: argparse.Namespace):
     elif args.url is not None:
         config, trail = _from_url(args.url)
     else:
-        config = RaceConfig()
+        config = RaceSettings.on(DEFAULT_SURFACE)
     if args.surface is not None and _surface(args.surface) != config.surface:
         # Another surface: its own start and options, not those of the one it replaces.
-        config = replace(config, surface=args.surface, surface_options=(), start=None)
+        config = config.with_surface(args.surface)
     if args.optimizers is not None:
         config = replace(config, competitors=_optimizers(args.optimizers))
     if args.lr is not None:
@@ -374,7 +378,7 @@ def _size(n: int) -> str:
 
 def run_export(args: argparse.Namespace, stderr: TextIO) -> int:
     fmt = output_format(args)
-    config, url_trail = race_config_from(args)
+    config, url_trail = race_settings_from(args)
     options = export_options(args, url_trail)
     target = check_writable(args.out)
 

@@ -1,6 +1,6 @@
 """Ready-made races: the lecture's comparison slides and a few more worth teaching.
 
-Each preset is complete `AppSettings` (surface, options, start, steps and every competitor's
+Each preset is complete `RaceSettings` (surface, options, start, steps and every competitor's
 hyperparameters), written out rather than left to defaults so that it keeps showing its phenomenon
 if a default changes. Its note ("What to watch") is written from claims about its race
 (`optviz.claims`): every number a note shows comes from the preset's settings or from the race
@@ -20,15 +20,15 @@ from dataclasses import dataclass, replace
 from optviz import claims as c
 from optviz.claims import number
 from optviz.engine.optimizers import LECTURE_OPTIMIZERS
-from optviz.racing import Competitor, Race
-from optviz.settings import AppSettings, default_competitor
+from optviz.racing import Race
+from optviz.settings import Competitor, RaceSettings, default_competitor
 
 
 @dataclass(frozen=True)
 class Preset:
     name: str
     title: str
-    settings: AppSettings
+    settings: RaceSettings
     note: c.Note  # what to look for, shown while the preset is loaded
     rates: Mapping[str, float]  # each of the lecture's seven optimizers' eta for this race
 
@@ -59,7 +59,7 @@ def preset(
     """A preset racing `cast` (role -> competitor, in drawing order) on `surface`; options not given,
     and the spread, are the surface's own. `facts` are what the note's sentences quote beyond the
     runners; the surface's options, the steps and the tolerance are always among them."""
-    base = AppSettings().with_surface(surface)
+    base = RaceSettings().with_surface(surface)
     merged = dict(base.surface_options) | dict(options or {})
     settings = replace(
         base,
@@ -399,13 +399,13 @@ DEFAULT = PRESETS["long_valley"]  # what the app opens with
 LECTURE = ("long_valley", "beale", "saddle", "stochastic")
 
 
-def _race_part(settings: AppSettings) -> tuple[AppSettings, tuple[Competitor, ...]]:
+def _race_part(settings: RaceSettings) -> tuple[RaceSettings, tuple[Competitor, ...]]:
     """The settings that make the race: how it is shown, and the runners' colours, aside."""
-    rest = replace(settings, view=AppSettings().view, tol=AppSettings().tol, competitors=())
+    rest = replace(settings, view=RaceSettings().view, tol=RaceSettings().tol, competitors=())
     return rest, tuple(replace(c, color=None) for c in settings.competitors)
 
 
-def matching(settings: AppSettings) -> str | None:
+def matching(settings: RaceSettings) -> str | None:
     """The preset whose race these settings are (display settings aside), if any."""
     mine = _race_part(settings)
     for p in _ALL:

@@ -1,4 +1,4 @@
-"""Reads the app's results table (an HTML table, `optviz.app.ui.results_html`) back into a DataFrame."""
+"""Reads the app's results table (an HTML table, `optviz.app.results.results_html`) back into a DataFrame."""
 
 from __future__ import annotations
 

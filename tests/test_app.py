@@ -17,10 +17,12 @@ from streamlit.testing.v1 import AppTest
 
 import surfaces
 from optviz import presets
-from optviz.app.ui import competitor_box, results_html, results_rows
+from optviz.app.competitors import competitor_box
+from optviz.app.results import results_html, results_rows
 from optviz.engine.optimizers import LECTURE_OPTIMIZERS
+from optviz.link import to_query
 from optviz.racing import run_race
-from optviz.settings import AppSettings, default_competitor, race_config, to_query
+from optviz.settings import RaceSettings, default_competitor
 from tests.results_page import plain, read_table, results
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -55,7 +57,7 @@ def assert_clean(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-def settings(at: AppTest) -> AppSettings:
+def settings(at: AppTest) -> RaceSettings:
     return at.session_state["settings"]
 
 
@@ -90,7 +92,7 @@ def test_the_default_page(warm: None):
     assert_clean(app)
     assert app.title[0].value == "Optimizer race"
     assert settings(app) == DEFAULT
-    assert list(table(app)["Optimizer"]) == [run.label for run in run_race(race_config(DEFAULT)).runners]
+    assert list(table(app)["Optimizer"]) == [run.label for run in run_race(DEFAULT).runners]
     assert app.query_params == to_query(DEFAULT)  # every setting is in the link from the start
     assert any("What to watch" in i.value for i in app.info)
     assert any("Pick a preset" in m.value for m in app.markdown)  # the "How to use" help
@@ -132,7 +134,7 @@ def test_surface_options(app: AppTest):
     app.selectbox(key="w.surface").set_value("bowl").run()
     before = table(app)
     app.select_slider(key="w.surface.kappa").set_value(100.0).run()
-    app.slider(key="w.surface.theta").set_value(45.0).run()
+    app.select_slider(key="w.surface.theta").set_value(45.0).run()
     assert_clean(app)
     assert dict(settings(app).surface_options) == {"kappa": 100.0, "theta": 45.0}
     assert not table(app)["Final loss"].equals(before["Final loss"])
@@ -143,7 +145,7 @@ def test_typed_start_point_and_the_default_start_button(app: AppTest):
     app.number_input(key="w.y0").set_value(-1.5).run()
     assert_clean(app)
     assert settings(app).start == (-10.0, -1.5)
-    assert race_config(settings(app)).start == (-10.0, -1.5)
+    assert settings(app).start == (-10.0, -1.5)
     app.button(key="w.default_start").click().run()
     assert settings(app).start == (-18.0, 2.0)
     assert app.number_input(key="w.x0").value == -18.0
@@ -170,14 +172,13 @@ def test_shared_learning_rate(app: AppTest):
     app.toggle(key="w.shared").set_value(True).run()
     app.number_input(key="w.lr").set_value(0.05).run()
     assert_clean(app)
-    config = race_config(settings(app))
-    assert {c.lr for c in config.competitors} == {0.05}
+    assert {c.lr for c in settings(app).raced()} == {0.05}
     assert settings(app).competitors == SEVEN.competitors  # their own values come back when off
     expand(app, 1)
     assert "w.c1.lr" not in {w.key for w in app.number_input}  # one eta box, not one per competitor
     assert any("shared value" in c.value for c in app.caption)
     app.toggle(key="w.shared").set_value(False).run()
-    assert [c.lr for c in race_config(settings(app)).competitors] == [c.lr for c in SEVEN.competitors]
+    assert [c.lr for c in settings(app).raced()] == [c.lr for c in SEVEN.competitors]
 
 
 def test_a_competitors_learning_rate_slider_and_box_move_together(app: AppTest):
@@ -255,7 +256,7 @@ def test_remove_add_twice_and_reset_competitors(app: AppTest):
 
 
 def test_the_results_table_keeps_exact_values_and_each_runners_colour(warm: None):
-    race = run_race(race_config(DEFAULT))
+    race = run_race(DEFAULT)
     html = results_html(race, DEFAULT.tol)
     frame = read_table(html)
     assert list(frame["Optimizer"]) == [r.label for r in race.runners]
@@ -339,7 +340,7 @@ def test_presets_apply_their_settings(app: AppTest, name: str):
     preset = presets.PRESETS[name]
     assert settings(app) == replace(preset.settings, view=DEFAULT.view, tol=DEFAULT.tol)
     assert app.selectbox(key="w.preset").value == name
-    note = preset.watch(run_race(race_config(preset.settings)))
+    note = preset.watch(run_race(preset.settings))
     assert any(note in i.value for i in app.info)
     assert len(table(app)) == len(preset.settings.competitors)
     app.slider(key="w.steps").set_value(preset.settings.steps + 1).run()
@@ -443,4 +444,4 @@ def test_a_batch_larger_than_the_data_is_explained(app: AppTest):
     assert_clean(app)
     assert any("more than the 5 examples" in c.value for c in app.caption)
     assert any("Mini-batch GD" in c.value for c in app.caption)
-    assert race_config(settings(app)).competitors[2].batch_size == "full"
+    assert settings(app).raced()[2].batch_size == "full"

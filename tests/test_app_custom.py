@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from optviz.app.ui import EXPORT, EXPORT_BOX
+from optviz.app.export_panel import EXPORT, EXPORT_BOX
 from optviz.export import load_json
-from optviz.racing import CUSTOM, CustomSurface, run_race
-from optviz.settings import AppSettings, race_config, to_query
+from optviz.link import to_query
+from optviz.racing import run_race
+from optviz.settings import CUSTOM, CustomSurface, RaceSettings
 from tests.results_page import plain, results
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -32,7 +33,7 @@ def assert_clean(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-def settings(at: AppTest) -> AppSettings:
+def settings(at: AppTest) -> RaceSettings:
     return at.session_state["settings"]
 
 
@@ -77,7 +78,7 @@ def test_typing_a_formula_races_on_it_with_its_exact_gradient(custom: AppTest):
     shown = latex(custom)
     assert "100 y^{2}" in shown and "200 y" in shown and "2 x" in shown
     # The table shows this race: the same final losses as the library's run of the same settings.
-    race = run_race(race_config(s))
+    race = run_race(s)
     final = [float(r.trajectory.loss[-1]) for r in race.runners]
     assert np.allclose(results(custom)["Final loss"], final)
 
@@ -150,9 +151,9 @@ def test_the_exported_json_reproduces_the_custom_race(custom: AppTest):
     custom.button(key="export.prepare").click().run()
     assert_clean(custom)
     config = load_json(custom.session_state[EXPORT].data)
-    assert config == race_config(settings(custom))
+    assert config == settings(custom).race_part()
     assert config.custom is not None and config.custom.text == "abs(x) + y^2"
-    original, again = run_race(race_config(settings(custom))), run_race(config)
+    original, again = run_race(settings(custom)), run_race(config)
     for a, b in zip(original.runners, again.runners, strict=True):
         assert np.array_equal(a.trajectory.xy, b.trajectory.xy)
 

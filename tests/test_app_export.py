@@ -10,10 +10,9 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from optviz.app.ui import EXPORT, EXPORT_BOX, Prepared
+from optviz.app.export_panel import EXPORT, EXPORT_BOX, Prepared
 from optviz.export import ExportOptions, export_bytes, suggested_filename
 from optviz.racing import Race, run_race
-from optviz.settings import race_config
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 300
@@ -44,7 +43,7 @@ def app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 
 def race_of(at: AppTest) -> Race:
-    return run_race(race_config(at.session_state["settings"]))
+    return run_race(at.session_state["settings"])
 
 
 def downloaded(at: AppTest) -> bytes:

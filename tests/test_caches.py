@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 import surfaces
-from optviz.app import ui
-from optviz.racing import CUSTOM, CustomSurface, RaceConfig, run_race
+from optviz.app import state, surface_panel
+from optviz.racing import run_race
+from optviz.settings import CUSTOM, CustomSurface, RaceSettings, View
 from optviz.views import figures, player
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,8 +86,8 @@ def test_a_surface_cache_gives_each_surface_its_own_result(name, first, second):
 
 def test_the_player_sends_each_formula_its_own_picture():
     def picture(spec: CustomSurface) -> tuple[str, str]:
-        race = run_race(RaceConfig(surface=CUSTOM, custom=spec, steps=5))
-        surface = player.payload(race, player.PlayerOptions())["surface"]
+        race = run_race(RaceSettings.on(CUSTOM, custom=spec, steps=5))
+        surface = player.payload(race, View())["surface"]
         return surface["key"], surface["image"]["runs"]
 
     _clear_all()
@@ -100,13 +101,13 @@ def test_the_player_sends_each_formula_its_own_picture():
 def test_the_apps_caches_key_on_whole_settings():
     """`st.cache_data` keys on the whole argument: a race config, a typed surface's data, a map
     request. Each of them holds the formula's text, domain and minima."""
-    first = ui.compute_race(RaceConfig(surface=CUSTOM, custom=DIAGONAL, steps=5))
-    second = ui.compute_race(RaceConfig(surface=CUSTOM, custom=ALIGNED, steps=5))
+    first = state.compute_race(RaceSettings.on(CUSTOM, custom=DIAGONAL, steps=5))
+    second = state.compute_race(RaceSettings.on(CUSTOM, custom=ALIGNED, steps=5))
     assert first.surface.formula != second.surface.formula
-    assert ui.custom_surface(WIDER).domain == WIDER.domain
-    assert ui.custom_surface(ALIGNED).domain == ALIGNED.domain
-    assert ui.custom_surface(WITH_MINIMUM).minima == ((0.4, -0.2),)
-    assert ui.custom_surface(SKEWED).minima != ((0.4, -0.2),)
+    assert surface_panel.custom_surface(WIDER).domain == WIDER.domain
+    assert surface_panel.custom_surface(ALIGNED).domain == ALIGNED.domain
+    assert surface_panel.custom_surface(WITH_MINIMUM).minima == ((0.4, -0.2),)
+    assert surface_panel.custom_surface(SKEWED).minima != ((0.4, -0.2),)
 
 
 def _cached_functions() -> set[str]:
@@ -133,10 +134,10 @@ CACHES = {
     "player._surface_data": "SurfaceKey",
     "player._image_data": "a BandImage, by identity (one object per cached band image)",
     "player._component": "nothing: the component's files are read once",
-    "racing._build_custom": "CustomSurface: text, domain and minima",
-    "ui.custom_surface": "CustomSurface: text, domain and minima",
-    "ui.compute_race": "RaceConfig: every input of a race, the typed formula included",
-    "map_tab.cached_map": "MapRequest: every input of a map, the typed formula included",
+    "settings._build_custom": "CustomSurface: text, domain and minima",
+    "surface_panel.custom_surface": "CustomSurface: text, domain and minima",
+    "state.compute_race": "RaceSettings.race_part(): every input of a race, the typed formula included",
+    "map_tab.cached_map": "MapRequest: the race's settings (the typed formula included), the axes",
 }
 
 
@@ -154,13 +155,14 @@ def test_surface_identity_tells_typed_formulas_and_domains_apart():
 
 def test_the_cache_list_names_real_functions():
     import optviz.app.map_tab
-    import optviz.racing
+    import optviz.settings
 
     modules = {
         "figures": figures,
         "player": player,
-        "racing": optviz.racing,
-        "ui": ui,
+        "settings": optviz.settings,
+        "state": state,
+        "surface_panel": surface_panel,
         "map_tab": optviz.app.map_tab,
     }
     for name in CACHES:

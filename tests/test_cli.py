@@ -19,8 +19,9 @@ from PIL import Image
 
 from optviz import cli
 from optviz.export import CSV_COLUMNS, export_bytes
-from optviz.racing import Competitor, RaceConfig, run_race
-from optviz.settings import AppSettings, default_competitor, race_config, to_query
+from optviz.link import to_query
+from optviz.racing import run_race
+from optviz.settings import Competitor, RaceSettings, default_competitor
 
 ROOT = Path(__file__).resolve().parents[1]
 RACE = ["--surface", "beale", "--optimizers", "adam,momentum", "--steps", "12"]
@@ -113,7 +114,7 @@ def test_the_format_can_be_given_for_any_file_name(tmp_path, capsys):
 
 def test_options_given_change_the_config(tmp_path, capsys):
     saved = tmp_path / "race.json"
-    config = RaceConfig(surface="rosenbrock", steps=10, competitors=(Competitor("adam", lr=0.02),))
+    config = RaceSettings.on("rosenbrock", steps=10, competitors=(Competitor("adam", lr=0.02),))
     saved.write_bytes(export_bytes(run_race(config), "json"))
     out = tmp_path / "race.csv"
     status, _ = run(
@@ -128,9 +129,9 @@ def test_options_given_change_the_config(tmp_path, capsys):
 # ----------------------------------------------------------------------------------- shared links
 
 
-def _settings() -> AppSettings:
-    base = AppSettings().with_surface("himmelblau")
-    return AppSettings(
+def _settings() -> RaceSettings:
+    base = RaceSettings().with_surface("himmelblau")
+    return RaceSettings(
         **{
             **base.__dict__,
             "steps": 15,
@@ -147,7 +148,7 @@ def test_a_shared_link_gives_the_apps_race(tmp_path, capsys, form):
     out = tmp_path / "race.csv"
     status, err = run(capsys, "--url", url, "--out", str(out), "-q")
     assert status == 0, err
-    expected = run_race(race_config(settings))
+    expected = run_race(settings)
     table = rows(out)
     assert len(table) == 2 * 16
     for runner in expected.runners:
@@ -166,7 +167,7 @@ def test_a_shared_link_gives_the_apps_race(tmp_path, capsys, form):
         (["--optimizers", "adam,,sgd"], 2, ["--optimizers", "empty"]),
         (["--steps", "many"], 2, ["--steps", "whole number"]),
         (["--steps", "0"], 2, ["--steps", "1"]),
-        (["--lr", "-0.1"], 2, ["--lr", "> 0"]),
+        (["--lr", "-0.1"], 2, ["--lr", "(0, ∞)"]),
         (["--lr", "0.1,0.2,0.3", "--optimizers", "adam,sgd"], 2, ["--lr", "3 values", "2 optimizers"]),
         (["--start", "1"], 2, ["--start", "X,Y"]),
         (["--start", "1,nan"], 2, ["--start", "finite"]),
@@ -230,7 +231,7 @@ def test_a_config_whose_values_the_engine_refuses(tmp_path, capsys):
     path = tmp_path / "saved.json"
     path.write_text('{"competitors": [{"optimizer": "adam", "lr": -1}]}')
     code, err = run(capsys, "--config", str(path), "--out", str(tmp_path / "r.csv"))
-    assert code == 2 and "lr must be > 0" in one_line_error(err)
+    assert code == 2 and "lr must be in (0, ∞)" in one_line_error(err)
 
 
 @pytest.mark.parametrize(

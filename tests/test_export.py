@@ -33,7 +33,8 @@ from optviz.export import (
 from optviz.export.html import KEY_GROUP, PLAY_GROUP
 from optviz.export.options import AUTO_MAX_DURATION_S, frame_steps
 from optviz.export.render import Renderer
-from optviz.racing import Competitor, RaceConfig, run_race
+from optviz.racing import run_race
+from optviz.settings import Competitor, RaceSettings
 from optviz.views import figures
 
 STEPS = 24
@@ -43,8 +44,8 @@ SHORT = ExportOptions(duration=0.8, fps=10)  # 8 frames: enough to test, quick t
 @pytest.fixture(scope="module")
 def race():
     # Batch GD with this eta leaves Beale's map and diverges at step 4: the end mark is drawn too.
-    config = RaceConfig(
-        surface="beale",
+    config = RaceSettings.on(
+        "beale",
         steps=STEPS,
         competitors=(
             Competitor("adam", lr=0.05),
@@ -279,7 +280,7 @@ def test_json_loads_back_into_identical_trajectories(race):
     assert [r["label"] for r in document["runners"]] == [r.label for r in race.runners]
     assert document["runners"][0]["x"] == race.runners[0].trajectory.xy[:, 0].tolist()
     config = load_json(data)
-    assert config == race.config
+    assert config == race.settings
     again = run_race(config)
     for a, b in zip(race.runners, again.runners, strict=True):
         assert np.array_equal(a.trajectory.xy, b.trajectory.xy)
@@ -288,8 +289,8 @@ def test_json_loads_back_into_identical_trajectories(race):
 
 
 def test_json_round_trips_every_kind_of_setting():
-    config = RaceConfig(
-        surface="bowl",
+    config = RaceSettings.on(
+        "bowl",
         surface_options=(("kappa", 40.0), ("theta", 30.0)),
         start=(-4.5, 1.25),
         steps=15,
@@ -368,7 +369,7 @@ def test_options_are_frozen():
 def test_options_that_do_not_fit_the_race_are_refused_before_any_work(race):
     with pytest.raises(ValueError, match="beyond the race's 24 steps"):
         export_bytes(race, "mp4", ExportOptions(step_range=(0, 25)))
-    long_race = run_race(replace(race.config, steps=5000))
+    long_race = run_race(replace(race.settings, steps=5000))
     with pytest.raises(ValueError, match=str(MAX_FRAMES)):
         export_bytes(long_race, "gif", ExportOptions(steps_per_frame=1))
     with pytest.raises(ValueError, match="fps"):

@@ -7,12 +7,13 @@ import threading
 import pytest
 
 from optviz.export import ExportOptions, export_bytes, export_in_worker, worker
-from optviz.racing import RaceConfig, run_race
+from optviz.racing import run_race
+from optviz.settings import RaceSettings
 
 
 @pytest.fixture(scope="module")
 def race():
-    return run_race(RaceConfig(steps=20))
+    return run_race(RaceSettings(steps=20))
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "png", "gif"])

@@ -11,9 +11,10 @@ import math
 import numpy as np
 import pytest
 
-from optviz.racing import Competitor, RaceConfig, run_race
+from optviz.racing import run_race
+from optviz.settings import Competitor, RaceSettings, View
 from optviz.views import figures
-from optviz.views.player import PlayerOptions, chosen_speed, clicked_point, payload
+from optviz.views.player import chosen_speed, clicked_point, payload
 
 STEPS = 500
 
@@ -21,15 +22,15 @@ STEPS = 500
 @pytest.fixture(scope="module")
 def race():
     """The lecture's seven optimizers on Beale's function: the size the app is measured at."""
-    return run_race(RaceConfig(surface="beale", steps=STEPS))
+    return run_race(RaceSettings.on("beale", steps=STEPS))
 
 
 @pytest.fixture(scope="module")
 def diverging():
     """Batch GD with eta far above 2 / (the valley's wall curvature): it blows up, Adam does not."""
     r = run_race(
-        RaceConfig(
-            surface="long_valley",
+        RaceSettings.on(
+            "long_valley",
             steps=200,
             competitors=(Competitor("batch_gd", lr=1.0), Competitor("adam", lr=0.05)),
         )
@@ -93,7 +94,7 @@ def test_curves_figure_has_log_panels_with_titles(race):
 
 
 def test_data_surface_axes_are_the_weights():
-    r = run_race(RaceConfig(surface="line_fit", steps=20, competitors=(Competitor("adam"),)))
+    r = run_race(RaceSettings.on("line_fit", steps=20, competitors=(Competitor("adam"),)))
     fig = figures.contour_figure(r)
     assert fig.layout.xaxis.title.text.startswith("w₀")
     assert fig.layout.yaxis.title.text.startswith("w₁")
@@ -174,7 +175,7 @@ def test_diverged_runner_is_marked_in_the_curves_and_in_3d(diverging):
 
 
 def test_payload_carries_the_divergence(diverging):
-    data = payload(diverging, PlayerOptions())
+    data = payload(diverging, View())
     assert data["runners"][0]["divergedAt"] == diverging.runners[0].trajectory.diverged_at
     assert data["runners"][1]["divergedAt"] is None
     assert data["style"]["note"].format(step=7) == "diverged at step 7"
@@ -198,7 +199,7 @@ def test_log_colours_when_the_surface_asks_for_them(race):
 
 
 def test_linear_colours_otherwise():
-    r = run_race(RaceConfig(surface="bowl", steps=10, competitors=(Competitor("momentum"),)))
+    r = run_race(RaceSettings.on("bowl", steps=10, competitors=(Competitor("momentum"),)))
     scale = figures.color_scale(r.surface)
     assert not r.surface.log_color and not scale.log
     assert figures.contour_figure(r).data[0].marker.colorbar.title.text == "f(x, y)"
@@ -245,9 +246,7 @@ def _floats(text: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(text), dtype="<f4")
 
 
-@pytest.mark.parametrize(
-    "options", [PlayerOptions(), PlayerOptions(show_arrows=True, show_rates=True, trail=50)]
-)
+@pytest.mark.parametrize("options", [View(), View(show_arrows=True, show_rates=True, trail=50)])
 def test_payload_for_seven_runners_by_500_steps_is_under_1_mb(race, options):
     size = len(json.dumps(payload(race, options)))
     assert size < 1_000_000
@@ -255,7 +254,7 @@ def test_payload_for_seven_runners_by_500_steps_is_under_1_mb(race, options):
 
 
 def test_payload_arrays_round_trip(race):
-    data = payload(race, PlayerOptions(show_arrows=True, show_rates=True))
+    data = payload(race, View(show_arrows=True, show_rates=True))
     for entry, runner in zip(data["runners"], race.runners, strict=True):
         t = runner.trajectory
         assert entry["color"] == runner.color and entry["label"] == runner.label
@@ -268,19 +267,19 @@ def test_payload_arrays_round_trip(race):
 
 
 def test_payload_leaves_out_what_is_not_shown(race):
-    data = payload(race, PlayerOptions())
+    data = payload(race, View())
     assert all("grad" not in r and "rate" not in r for r in data["runners"])
 
 
 def test_payload_revision_changes_with_the_race(race):
-    same = payload(race, PlayerOptions())
-    assert payload(race, PlayerOptions())["rev"] == same["rev"]
-    other = run_race(RaceConfig(surface="beale", steps=STEPS, start=(0.5, 1.0)))
-    assert payload(other, PlayerOptions())["rev"] != same["rev"]
+    same = payload(race, View())
+    assert payload(race, View())["rev"] == same["rev"]
+    other = run_race(RaceSettings.on("beale", steps=STEPS, start=(0.5, 1.0)))
+    assert payload(other, View())["rev"] != same["rev"]
 
 
 def test_payload_titles_are_all_set(race):
-    titles = payload(race, PlayerOptions())["titles"]
+    titles = payload(race, View())["titles"]
     assert all(isinstance(v, str) and v for v in titles.values())
 
 
@@ -318,14 +317,14 @@ def test_the_speed_menu_sends_only_its_own_choices(value, speed):
     assert chosen_speed(value) == speed
 
 
-@pytest.mark.parametrize(
-    "options", [PlayerOptions(trail=0), PlayerOptions(speed=0), PlayerOptions(height=50)]
-)
+@pytest.mark.parametrize("options", [View(trail=-1), View(speed=0), View(speed=241)])
 def test_bad_player_options_are_refused(race, options):
     from optviz.views.player import _check
 
     with pytest.raises(ValueError):
-        _check(options)
+        _check(options, 560)
+    with pytest.raises(ValueError):
+        _check(View(), 50)  # a height no screen has
 
 
 def test_nice_ticks():

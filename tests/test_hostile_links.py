@@ -10,9 +10,11 @@ from urllib.parse import parse_qs
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import surfaces
 from loadtest.hostile import OUT_OF_RANGE, hostile_queries, named
+from optviz.link import from_query
+from optviz.params import HYPERPARAMETERS
 from optviz.racing import run_race
-from optviz.settings import HYPER_RANGES, SURFACE_OPTION_RANGES, from_query, race_config
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 CASES = hostile_queries(500, seed=0)
@@ -34,8 +36,8 @@ def test_out_of_range_values_really_are_out_of_range():
         for value in values:
             _, warnings = from_query({**competitors, key: value} if "." in key else {key: value})
             assert any(w.startswith(key) for w in warnings), (key, value, warnings)
-    assert set(HYPER_RANGES) >= {"lr", "gamma", "beta1", "beta2", "eps"}
-    assert set(SURFACE_OPTION_RANGES) <= set(OUT_OF_RANGE)
+    assert set(HYPERPARAMETERS) >= {"lr", "gamma", "beta1", "beta2", "eps"}
+    assert set(surfaces.OPTIONS) <= set(OUT_OF_RANGE)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[str(i) for i in range(len(CASES))])
@@ -44,13 +46,13 @@ def test_every_bad_key_of_a_generated_link_is_named(case):
     text = " ".join(warnings)
     for key in case.bad_keys:
         assert named(key, text), (case.query, warnings)
-    race_config(settings)  # what is left is a race the engine accepts
+    settings.raced()  # what is left is a race the engine accepts
 
 
 def test_what_a_hostile_link_leaves_runs():
     for case in CASES[::25]:
         settings, _ = from_query(parse_qs(case.query, keep_blank_values=True))
-        race = run_race(replace(race_config(settings), steps=5))
+        race = run_race(replace(settings, steps=5))
         assert race.runners
 
 

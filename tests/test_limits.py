@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import tomllib
 from pathlib import Path
 
@@ -32,9 +34,12 @@ def test_the_shipped_configuration_serves_a_class():
 def test_every_app_cache_is_bounded_in_entries_and_time():
     import inspect
 
-    from optviz.app import map_tab, ui
+    import optviz.app
 
-    for module in (ui, map_tab):
+    modules = [
+        importlib.import_module(f"optviz.app.{m.name}") for m in pkgutil.iter_modules(optviz.app.__path__)
+    ]
+    for module in modules:
         source = inspect.getsource(module)
         for line in source.splitlines():
             if "@st.cache_data" in line or "@st.cache_resource" in line:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,20 +21,23 @@ import pytest
 import surfaces
 from optviz import settings
 from optviz.engine.optimizers import OPTIMIZERS
+from optviz.link import from_query, to_query
 from optviz.params import HYPERPARAMETERS
-from optviz.settings import HYPER_RANGES, SURFACE_OPTION_RANGES, AppSettings, View, from_query
+from optviz.settings import RaceSettings, View
+
+INF = math.inf
 
 # A base whose values sit at no end of any range, so a value taken from the link and the fallback
 # can never be mistaken for each other.
-BASE = replace(AppSettings(), seed=7, view=replace(View(), trail=5))
+BASE = replace(RaceSettings(), seed=7, view=replace(View(), trail=5))
 
 # ------------------------------------------------------------------------- the documented ranges
 
-# Real numbers: (low, high, whether low itself is excluded).
+# Real numbers: (low, high, whether low itself is excluded, whether high is); an infinite end is open.
 REAL = {
-    "lr": (0.0, 10.0, True),  # the shared learning rate
-    "spread": (0.0, 1000.0, False),
-    "tol": (1e-12, 1e3, False),
+    "lr": (0.0, INF, True, True),  # the shared learning rate
+    "spread": (0.0, INF, False, True),
+    "tol": (0.0, INF, True, True),
 }
 # Whole numbers: (low, high).
 WHOLE = {
@@ -45,19 +49,19 @@ WHOLE = {
 }
 # A competitor's hyperparameters, cK.<name>: (low, high, whether low itself is excluded).
 HYPER = {
-    "lr": (0.0, 10.0, True),
-    "gamma": (0.0, 0.9999, False),
-    "beta1": (0.0, 0.9999, False),
-    "beta2": (0.0, 0.999999, False),
-    "eps": (0.0, 1.0, False),
-    "weight_decay": (0.0, 1.0, False),
+    "lr": (0.0, INF, True, True),
+    "gamma": (0.0, 1.0, False, True),
+    "beta1": (0.0, 1.0, False, True),
+    "beta2": (0.0, 1.0, False, True),
+    "eps": (0.0, INF, False, True),
+    "weight_decay": (0.0, INF, False, True),
 }
 # Surface options: (a surface that has it, low, high).
 SURFACE_OPTIONS = {
-    "slope": ("long_valley", 0.05, 10.0),
-    "wall": ("long_valley", 1.0, 200.0),
-    "kappa": ("bowl", 1.0, 1000.0),
-    "theta": ("bowl", -90.0, 90.0),
+    "slope": ("long_valley", (0.0, INF, True, True)),
+    "wall": ("long_valley", (0.0, INF, True, True)),
+    "kappa": ("bowl", (1.0, INF, False, True)),
+    "theta": ("bowl", (-90.0, 90.0, False, False)),
 }
 # Start points x0, y0: the surface's plotted region and half its size again on every side.
 START = {
@@ -113,7 +117,7 @@ class Case:
     key: str  # the key whose value is tried
     query: dict[str, str]
     inside: bool
-    value: Callable[[AppSettings], Any]  # what the link's value became
+    value: Callable[[RaceSettings], Any]  # what the link's value became
     expected: Any  # inside: the value given; outside: the fallback
 
     def __str__(self) -> str:
@@ -121,12 +125,19 @@ class Case:
         return "-".join([f"{self.key}={self.query[self.key][:24]}", "in" if self.inside else "out", *where])
 
 
-def real_edges(low: float, high: float, low_open: bool = False) -> list[tuple[float, bool]]:
-    """The closest values inside and outside each end: (value, inside)."""
+def real_edges(
+    low: float, high: float, low_open: bool = False, high_open: bool = False
+) -> list[tuple[float, bool]]:
+    """The closest values inside and outside each end: (value, inside). Towards an infinite end,
+    the largest finite number is inside (and nothing is outside)."""
     if low_open:
         low_side = [(math.nextafter(low, math.inf), True), (low, False)]
     else:
         low_side = [(low, True), (math.nextafter(low, -math.inf), False)]
+    if math.isinf(high):
+        return [*low_side, (sys.float_info.max, True)]
+    if high_open:
+        return [*low_side, (math.nextafter(high, -math.inf), True), (high, False)]
     return [*low_side, (high, True), (math.nextafter(high, math.inf), False)]
 
 
@@ -135,7 +146,7 @@ def whole_edges(low: int, high: int) -> list[tuple[int, bool]]:
 
 
 def number_cases(
-    key: str, edges: list, value: Callable[[AppSettings], Any], fallback: Any, extra: dict | None = None
+    key: str, edges: list, value: Callable[[RaceSettings], Any], fallback: Any, extra: dict | None = None
 ) -> list[Case]:
     return [
         Case(key, {**(extra or {}), key: repr(v)}, inside, value, v if inside else fallback)
@@ -143,34 +154,32 @@ def number_cases(
     ]
 
 
-def _option(name: str) -> Callable[[AppSettings], float]:
+def _option(name: str) -> Callable[[RaceSettings], float]:
     return lambda s: dict(s.surface_options)[name]
 
 
-def _competitor(name: str) -> Callable[[AppSettings], Any]:
+def _competitor(name: str) -> Callable[[RaceSettings], Any]:
     return lambda s: (len(s.competitors), s.competitors[0].optimizer, getattr(s.competitors[0], name))
 
 
-def _domain(s: AppSettings) -> Any:
+def _domain(s: RaceSettings) -> Any:
     return None if s.custom is None else s.custom.domain
 
 
-def _minima(s: AppSettings) -> Any:
+def _minima(s: RaceSettings) -> Any:
     return None if s.custom is None else s.custom.minima
 
 
-def _formula(s: AppSettings) -> Any:
+def _formula(s: RaceSettings) -> Any:
     return None if s.custom is None else s.custom.text
 
 
 def cases() -> list[Case]:
     out: list[Case] = []
     fields = {"lr": "shared_lr", "spread": "spread", "tol": "tol"}
-    for key, (low, high, low_open) in REAL.items():
+    for key, bounds in REAL.items():
         name = fields[key]
-        out += number_cases(
-            key, real_edges(low, high, low_open), lambda s, n=name: getattr(s, n), getattr(BASE, name)
-        )
+        out += number_cases(key, real_edges(*bounds), lambda s, n=name: getattr(s, n), getattr(BASE, name))
     getters = {
         "steps": lambda s: s.steps,
         "n": lambda s: s.n_examples,
@@ -182,9 +191,9 @@ def cases() -> list[Case]:
     for key, (low, high) in WHOLE.items():
         out += number_cases(key, whole_edges(low, high), getters[key], fallbacks[key])
 
-    for key, (surface, low, high) in SURFACE_OPTIONS.items():
+    for key, (surface, bounds) in SURFACE_OPTIONS.items():
         default = surfaces.SURFACES[surface].options[key]
-        out += number_cases(key, real_edges(low, high), _option(key), default, {"surface": surface})
+        out += number_cases(key, real_edges(*bounds), _option(key), default, {"surface": surface})
 
     for surface, ranges in START.items():
         start = surfaces.SURFACES[surface].start
@@ -203,12 +212,12 @@ def cases() -> list[Case]:
         )
 
     # Every hyperparameter of every optimizer that uses it; the fallback is that optimizer's default.
-    for hyper, (low, high, low_open) in HYPER.items():
+    for hyper, bounds in HYPER.items():
         for name, opt in OPTIMIZERS.items():
             if hyper not in opt.uses:
                 continue
             key = f"c1.{hyper}"
-            for v, inside in real_edges(low, high, low_open):
+            for v, inside in real_edges(*bounds):
                 expected = (1, name, v if inside else opt.defaults[hyper])
                 out.append(Case(key, {"c1": name, key: repr(v)}, inside, _competitor(hyper), expected))
     # Mini-batch GD's own batch of 10 is at neither end.
@@ -278,8 +287,12 @@ def test_each_end_of_each_range(case: Case):
 
 
 def test_an_out_of_range_value_warns_with_the_allowed_range():
-    _, warnings = from_query({"c1": "adamw", "c1.weight_decay": "1.0000000000000002"}, BASE)
-    assert warnings == ("c1.weight_decay: 1 is outside the allowed range [0, 1]; using AdamW's default 0.01",)
+    _, warnings = from_query({"c1": "adamw", "c1.weight_decay": "-0.5"}, BASE)
+    assert warnings == (
+        "c1.weight_decay: -0.5 is outside the allowed range [0, ∞); using AdamW's default 0.01",
+    )
+    _, warnings = from_query({"c1": "adam", "c1.beta2": "1"}, BASE)
+    assert warnings == ("c1.beta2: 1 is outside the allowed range [0, 1); using Adam's default 0.999",)
 
 
 # ------------------------------------------------------------------------------- keys with choices
@@ -290,7 +303,7 @@ def test_flags(key):
     fields = {"shared": "shared", "view3d": "show_3d", "arrows": "show_arrows", "rates": "show_rates"}
     fields["formulas"] = "show_formulas"
 
-    def flag(s: AppSettings) -> bool:
+    def flag(s: RaceSettings) -> bool:
         return getattr(s, fields[key]) if key == "shared" else getattr(s.view, fields[key])
 
     for text, value in (("0", False), ("1", True)):
@@ -345,7 +358,7 @@ def _words() -> set[str]:
     """Every identifier-like word in the parser and in what it builds settings from: where a new
     key would have to be named."""
     root = Path(settings.__file__).parent
-    sources = ("settings.py", "engine/optimizers.py", "racing.py")
+    sources = ("settings.py", "link.py", "params.py", "engine/optimizers.py", "racing.py")
     text = "".join((root / name).read_text() for name in sources)
     return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)) | set(HYPERPARAMETERS)
 
@@ -366,12 +379,12 @@ def test_the_table_covers_every_key_the_parser_reads():
         replace(BASE.with_surface("bowl"), competitors=tuple(everyone[10:])),
         BASE.with_custom(replace(settings.DEFAULT_CUSTOM, minima=((0.0, 0.0),))),
     ):
-        written |= set(settings.to_query(s))
+        written |= set(to_query(s))
     assert {k for k in written if not re.fullmatch(r"c\d+(\..*)?", k)} == GLOBAL_KEYS
     assert {k.split(".", 1)[1] for k in written if re.fullmatch(r"c\d+\..+", k)} == COMPETITOR_SETTINGS
     # And every range the parser holds is in the table.
-    assert set(HYPER_RANGES) == set(HYPER) == set(HYPERPARAMETERS)
-    assert set(SURFACE_OPTION_RANGES) == set(SURFACE_OPTIONS)
+    assert set(HYPER) == set(HYPERPARAMETERS)
+    assert set(surfaces.OPTIONS) == set(SURFACE_OPTIONS)
     assert {k for s in surfaces.SURFACES.values() for k in s.options} == set(SURFACE_OPTIONS)
     assert set(START) == set(surfaces.SURFACES)
     for hyper in HYPER:

@@ -24,9 +24,10 @@ def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    from optviz.racing import RaceConfig, run_race
+    from optviz.racing import run_race
+    from optviz.settings import RaceSettings
 
-    run_race(RaceConfig(steps=5))  # compile or load the kernels before the server needs them
+    run_race(RaceSettings(steps=5))  # compile or load the kernels before the server needs them
     with serve(timeout=300) as s:
         with ThreadPoolExecutor(1) as pool:
             pool.submit(load.warm_up, s.url).result()

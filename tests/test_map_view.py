@@ -14,8 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 import optviz
 from optviz.app import map_tab
+from optviz.link import from_query, to_query
 from optviz.racing import run_race
-from optviz.settings import AppSettings, from_query, race_config, to_query
+from optviz.settings import RaceSettings
 from optviz.sweep import Axis
 
 SCRIPT = str(Path(__file__).with_name("map_view_app.py"))
@@ -49,7 +50,7 @@ def test_the_default_map_and_its_controls():
     first = _z(at)
     assert first.shape == (16, 16)
 
-    optimizer = AppSettings().competitors[0].optimizer
+    optimizer = RaceSettings().competitors[0].optimizer
     at.number_input(key=f"map.{optimizer}.x.lr.high").set_value(0.01).run()
     assert not at.exception
     smaller = _z(at)
@@ -61,7 +62,7 @@ def test_the_default_map_and_its_controls():
 
 def test_another_competitor_offers_its_own_hyperparameters():
     at = _app()
-    settings = AppSettings()
+    settings = RaceSettings()
     index = next(k for k, c in enumerate(settings.competitors) if c.optimizer == "adam")
     at.select_slider(key="map.size").set_value(8).run()
     at.selectbox(key="map.competitor").set_value(index).run()
@@ -79,7 +80,7 @@ def test_another_competitor_offers_its_own_hyperparameters():
 
 def test_a_bad_range_gives_a_message_not_an_error():
     at = _app()
-    optimizer = AppSettings().competitors[0].optimizer
+    optimizer = RaceSettings().competitors[0].optimizer
     at.number_input(key=f"map.{optimizer}.x.lr.low").set_value(-1.0).run()
     assert not at.exception
     assert any("positive minimum" in e.value for e in at.error)
@@ -87,7 +88,7 @@ def test_a_bad_range_gives_a_message_not_an_error():
 
 @pytest.mark.parametrize("name", ["adam", "momentum"])
 def test_a_picked_cell_loads_into_the_race_as_its_single_run(name):
-    settings = AppSettings()
+    settings = RaceSettings()
     index = next(k for k, c in enumerate(settings.competitors) if c.optimizer == name)
     y = "beta1" if name == "adam" else "gamma"
     request = map_tab.make_request(
@@ -103,7 +104,7 @@ def test_a_picked_cell_loads_into_the_race_as_its_single_run(name):
     single = optviz.run(kwargs.pop("optimizer"), kwargs.pop("surface"), **kwargs)
     assert single.loss[-1] == m.final_loss[j, i]
 
-    raced = run_race(race_config(map_tab.apply_pick(settings, picked)))
+    raced = run_race(map_tab.apply_pick(settings, picked))
     runner = raced.runners[index]
     assert runner.trajectory.loss[-1] == m.final_loss[j, i]
 
@@ -119,9 +120,9 @@ def test_choosing_a_cell_passes_its_settings_to_on_pick():
     assert not at.exception
     picks = at.session_state["picks"]
     assert len(picks) == 1
-    optimizer = AppSettings().competitors[0].optimizer
+    optimizer = RaceSettings().competitors[0].optimizer
     request = map_tab.make_request(
-        AppSettings(), 0, Axis("lr", 1e-4, 1.0, 8, "log"), Axis("batch_size", 1.0, 100.0, 8, "log")
+        RaceSettings(), 0, Axis("lr", 1e-4, 1.0, 8, "log"), Axis("batch_size", 1.0, 100.0, 8, "log")
     )
     m = map_tab.compute(request)
     assert picks[0] == map_tab.pick_settings(m, 0, 3, 5)
@@ -136,7 +137,7 @@ def test_the_click_layer_is_there_for_small_maps():
 
 
 def test_a_pick_under_a_shared_rate_sets_the_shared_rate():
-    settings = replace(AppSettings(), shared=True, shared_lr=0.05)
+    settings = replace(RaceSettings(), shared=True, shared_lr=0.05)
     picked = {"lr": 0.2, "batch_size": 7, "competitor": 1}
     changed = map_tab.apply_pick(settings, picked)
     assert changed.shared_lr == 0.2
@@ -145,16 +146,16 @@ def test_a_pick_under_a_shared_rate_sets_the_shared_rate():
 
 
 def test_large_maps_are_not_live():
-    settings = AppSettings()
+    settings = RaceSettings()
     small = map_tab.make_request(settings, 0, Axis("lr", 1e-3, 1, 128), Axis("batch_size", 1, 50, 128))
     large = map_tab.make_request(settings, 0, Axis("lr", 1e-3, 1, 512), Axis("batch_size", 1, 50, 512))
     assert small.live and not large.live
-    assert "lr" not in dict(small.fixed) and "batch_size" not in dict(small.fixed)
+    assert small.settings.competitors == (settings.raced()[0],)  # only the mapped one is in the key
 
 
 def test_the_y_axis_never_repeats_the_x_axis():
     at = _app()
-    optimizer = AppSettings().competitors[0].optimizer
+    optimizer = RaceSettings().competitors[0].optimizer
     at.select_slider(key="map.size").set_value(8).run()
     at.selectbox(key=f"map.{optimizer}.x.name").set_value("batch_size").run()
     assert not at.exception and not at.error
@@ -173,7 +174,7 @@ def test_a_batch_size_axis_never_reaches_past_the_examples() -> None:
 def test_the_map_names_the_competitor_as_the_race_does():
     at = _app()
     title = _figure(at)["layout"]["title"]["text"]
-    first = AppSettings().competitors[0]
+    first = RaceSettings().competitors[0]
     assert title.startswith(f"Stability map of {first.title}:")
     assert first.optimizer not in title.split(":")[0]  # not the engine's name
 
@@ -201,7 +202,7 @@ def test_a_cells_values_are_short_and_are_what_the_map_ran(axis):
 
 
 def test_a_picked_cell_races_with_exactly_the_cells_values_and_the_link_writes_them_short():
-    settings = AppSettings()
+    settings = RaceSettings()
     index = next(k for k, c in enumerate(settings.competitors) if c.optimizer == "momentum")
     request = map_tab.make_request(
         settings, index, Axis("lr", 1e-4, 1.0, 64, "log"), Axis("gamma", 0.0, 0.99, 64, "linear")
@@ -212,7 +213,7 @@ def test_a_picked_cell_races_with_exactly_the_cells_values_and_the_link_writes_t
     link = to_query(chosen)
     assert float(link[f"c{index + 1}.lr"]) == m.x.values[37] and len(link[f"c{index + 1}.lr"]) <= 8
     assert float(link[f"c{index + 1}.gamma"]) == m.y.values[11]
-    raced = run_race(race_config(from_query(link)[0])).runners[index]
+    raced = run_race(from_query(link)[0]).runners[index]
     assert raced.trajectory.loss[-1] == m.final_loss[11, 37]
 
 

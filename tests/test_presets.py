@@ -13,15 +13,16 @@ from optviz import claims
 from optviz.engine.optimizers import LECTURE_OPTIMIZERS
 from optviz.export.options import ExportOptions
 from optviz.export.render import Renderer
+from optviz.link import from_query, to_query
 from optviz.presets import DEFAULT, LECTURE, PRESETS, lecture_seven, matching
 from optviz.racing import Race, run_race
-from optviz.settings import AppSettings, from_query, race_config, to_query
+from optviz.settings import RaceSettings
 from optviz.views import figures
 from optviz.views.style import PALETTE
 
 
-def _race(settings: AppSettings) -> Race:
-    return run_race(race_config(settings))
+def _race(settings: RaceSettings) -> Race:
+    return run_race(settings)
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +168,7 @@ def test_presets_use_known_surfaces_and_starts_inside_the_map():
 
 
 def test_the_surface_text_quotes_the_options_in_use():
-    valley = AppSettings().with_surface("long_valley")
+    valley = RaceSettings().with_surface("long_valley")
     valley = replace(valley, surface_options=(("slope", 1.0), ("wall", 10.0)))
     text = valley.surface_object().description
     assert "c = 10" in text and "0.05 < η < 0.1" in text and "65" not in text

@@ -28,7 +28,7 @@ def test_the_suite_has_property_tests():
     assert {module for module, _ in PROPERTY_TESTS} >= {
         "test_formula",
         "test_optimizers",
-        "test_settings_url",
+        "test_link",
     }
 
 

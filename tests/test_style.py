@@ -7,8 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from optviz.racing import Competitor, RaceConfig, assign_colors, own_color, run_race
-from optviz.settings import default_competitor, from_query, to_query
+from optviz.link import from_query, to_query
+from optviz.racing import run_race
+from optviz.settings import Competitor, RaceSettings, assign_colors, default_competitor, own_color
 from optviz.views import figures, style
 
 BANDS = [style.colormap((i + 0.5) / figures.BANDS) for i in range(figures.BANDS)]
@@ -73,13 +74,13 @@ def test_colours_survive_a_link_and_a_repeat_is_refused():
 
 def test_the_race_draws_each_runner_in_its_own_colour():
     competitors = (replace(default_competitor("adam"), color=8), default_competitor("sgd"))
-    race = run_race(RaceConfig(surface="beale", steps=5, competitors=competitors))
+    race = run_race(RaceSettings.on("beale", steps=5, competitors=competitors))
     assert [r.color for r in race.runners] == [style.PALETTE[8], style.PALETTE[own_color("sgd")]]
     assert [r.casing for r in race.runners] == [style.casing(r.color) for r in race.runners]
 
 
 def test_two_runners_of_one_optimizer_are_named_by_the_setting_they_differ_in():
-    from optviz.racing import labels
+    from optviz.settings import labels
 
     assert labels((Competitor("adam", lr=0.2), Competitor("adam", lr=0.001))) == [
         "Adam (η=0.2)",

@@ -19,13 +19,11 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-import surfaces
 from optviz.app.markup import verbatim
 from optviz.engine.optimizers import OPTIMIZERS
 from optviz.limits import CACHE_TTL, LIVE_MAP_STEPS, MAP_CACHE_ENTRIES, MAP_SLOTS
 from optviz.params import HYPERPARAMETERS
-from optviz.racing import Competitor, CustomSurface, labels
-from optviz.settings import AppSettings, race_config
+from optviz.settings import Competitor, RaceSettings, labels
 from optviz.sweep import MAX_CELLS_PER_SIDE, SCALES, Axis, StabilityMap, sweep
 from optviz.views.map_figure import AXIS_TITLES, QUANTITIES, map_figure, outcome
 
@@ -36,35 +34,21 @@ COLOR_BY = {
     "reached_at": "steps to reach the tolerance",
     "distance": "distance to the nearest minimum",
 }
-# Default sweep ranges: decades for rates and eps, the interesting band below 1 for decays.
-DEFAULT_RANGES: dict[str, tuple[float, float, str]] = {
-    "lr": (1e-4, 1.0, "log"),
-    "gamma": (0.0, 0.99, "linear"),
-    "beta1": (0.0, 0.99, "linear"),
-    "beta2": (0.9, 0.9999, "linear"),
-    "eps": (1e-10, 0.1, "log"),
-    "weight_decay": (1e-4, 1.0, "log"),
-}
 
 
 @dataclass(frozen=True)
 class MapRequest:
-    """Every input of one map: the cache key and the arguments of `optviz.sweep`."""
+    """Every input of one map, the cache's key: the race's settings with only the mapped competitor
+    (as it races: the shared rate applied), how the race is shown set aside but the tolerance kept,
+    and the two axes."""
 
-    optimizer: str
-    surface: str
-    surface_options: tuple[tuple[str, float], ...]
-    custom: CustomSurface | None  # a typed formula surface, else None
-    start: tuple[float, float]
-    steps: int
-    tol: float
-    eps_placement: str
-    n_examples: int | None
-    spread: float | None
-    seed: int
-    fixed: tuple[tuple[str, Any], ...]  # the competitor's values of everything not swept
+    settings: RaceSettings
     x: Axis
     y: Axis
+
+    @property
+    def competitor(self) -> Competitor:
+        return self.settings.competitors[0]
 
     @property
     def cells(self) -> int:
@@ -72,19 +56,15 @@ class MapRequest:
 
     @property
     def live(self) -> bool:
-        return self.cells * self.steps <= LIVE_MAP_STEPS
+        return self.cells * self.settings.steps <= LIVE_MAP_STEPS
 
 
-def competitor_values(settings: AppSettings, index: int) -> dict[str, Any]:
+def competitor_values(settings: RaceSettings, index: int) -> dict[str, Any]:
     """The hyperparameters competitor `index` races with (defaults filled in, the shared rate applied)
     and its batch size ("full" or a whole number)."""
-    c: Competitor = race_config(settings).competitors[index]
-    opt = OPTIMIZERS[c.optimizer]
-    values: dict[str, Any] = {
-        name: float(getattr(c, name) if getattr(c, name) is not None else default)
-        for name, default in opt.defaults.items()
-    }
-    batch = c.batch_size if c.batch_size is not None else opt.batch_size
+    c: Competitor = settings.raced()[index]
+    values: dict[str, Any] = {name: float(c.value(name)) for name in OPTIMIZERS[c.optimizer].uses}
+    batch = c.value("batch_size")
     values["batch_size"] = "full" if batch is None else batch
     return values
 
@@ -95,10 +75,10 @@ def sweepable(optimizer: str) -> tuple[str, ...]:
     return (*(n for n in HYPERPARAMETERS if n in uses), "batch_size")
 
 
-def default_range(name: str, settings: AppSettings) -> tuple[float, float, str]:
+def default_range(name: str, settings: RaceSettings) -> tuple[float, float, str]:
     if name == "batch_size":
         return 1.0, float(max(2, settings.example_count())), "log"
-    return DEFAULT_RANGES[name]
+    return HYPERPARAMETERS[name].sweep
 
 
 def _fit_batch_axis(axis: Axis, n: int) -> Axis:
@@ -111,50 +91,24 @@ def _fit_batch_axis(axis: Axis, n: int) -> Axis:
     return Axis(axis.name, low, high, axis.size, axis.scale)
 
 
-def make_request(settings: AppSettings, index: int, x: Axis, y: Axis) -> MapRequest:
+def make_request(settings: RaceSettings, index: int, x: Axis, y: Axis) -> MapRequest:
     """The map of competitor `index` over `x` and `y`, everything else as the race has it."""
     x = _fit_batch_axis(x, settings.example_count())
     y = _fit_batch_axis(y, settings.example_count())
-    config = race_config(settings)
-    values = competitor_values(settings, index)
-    fixed = tuple(sorted((k, v) for k, v in values.items() if k not in (x.name, y.name)))
-    return MapRequest(
-        optimizer=config.competitors[index].optimizer,
-        surface=config.surface,
-        surface_options=config.surface_options,
-        custom=config.custom,
-        start=tuple(float(v) for v in config.start or config.surface_object().start),
-        steps=config.steps,
-        tol=settings.tol,
-        eps_placement=config.eps_placement,
-        n_examples=config.n_examples,
-        spread=config.spread,
-        seed=config.seed,
-        fixed=fixed,
-        x=x,
-        y=y,
+    alone = replace(
+        settings.race_part(), tol=settings.tol, shared=False, competitors=(settings.raced()[index],)
     )
+    return MapRequest(alone, x, y)
 
 
 def compute(request: MapRequest) -> StabilityMap:
     """Runs the sweep (uncached)."""
-    fixed = dict(request.fixed)
-    stochastic = {"n_examples": request.n_examples, "spread": request.spread}
-    return sweep(
-        request.optimizer,
-        request.custom.build()
-        if request.custom is not None
-        else surfaces.get(request.surface, **dict(request.surface_options)),
-        request.x,
-        request.y,
-        start=request.start,
-        steps=request.steps,
-        tol=request.tol,
-        eps_placement=request.eps_placement,
-        seed=request.seed,
-        **{k: v for k, v in stochastic.items() if v is not None},
-        **fixed,
-    )
+    s = request.settings
+    arguments = s.run_arguments(request.competitor)
+    fixed = {
+        k: v for k, v in arguments.items() if v is not None and k not in (request.x.name, request.y.name)
+    }
+    return sweep(request.competitor.optimizer, s.surface_object(), request.x, request.y, tol=s.tol, **fixed)
 
 
 # Large maps use every core; computed one (MAP_SLOTS) at a time, a class asking at once queues instead
@@ -191,7 +145,7 @@ def pick_settings(m: StabilityMap, index: int, i: int, j: int) -> dict[str, Any]
     return {**m.cell_settings(i, j), "competitor": index}
 
 
-def apply_pick(settings: AppSettings, picked: Mapping[str, Any]) -> AppSettings:
+def apply_pick(settings: RaceSettings, picked: Mapping[str, Any]) -> RaceSettings:
     """The race's settings with the picked cell's values given to the competitor it came from."""
     index = int(picked["competitor"])
     changes = {k: picked[k] for k in (*HYPERPARAMETERS, "batch_size") if k in picked}
@@ -206,12 +160,14 @@ def apply_pick(settings: AppSettings, picked: Mapping[str, Any]) -> AppSettings:
 # -------------------------------------------------------------------------------------- controls
 
 
-def _competitor_label(settings: AppSettings, index: int) -> str:
+def _competitor_label(settings: RaceSettings, index: int) -> str:
     """As the sidebar's box names it: the legend's label, numbered."""
     return f"{index + 1}. {labels(settings.competitors)[index]}"
 
 
-def _axis_controls(label: str, key: str, settings: AppSettings, names: tuple[str, ...], default: str) -> Axis:
+def _axis_controls(
+    label: str, key: str, settings: RaceSettings, names: tuple[str, ...], default: str
+) -> Axis:
     name = st.selectbox(
         f"{label} axis",
         names,
@@ -228,7 +184,7 @@ def _axis_controls(label: str, key: str, settings: AppSettings, names: tuple[str
     return Axis(name, float(low), float(high), DEFAULT_SIZE, scale)
 
 
-def _controls(settings: AppSettings, key: str) -> tuple[int, Axis, Axis, int, str]:
+def _controls(settings: RaceSettings, key: str) -> tuple[int, Axis, Axis, int, str]:
     top = st.columns([2, 2, 2])
     index = top[0].selectbox(
         "Optimizer",
@@ -305,7 +261,7 @@ def _pick_controls(
             on_pick(pick_settings(m, index, i, j))
 
 
-def stability_map(settings: AppSettings, *, key: str, on_pick: Callable[[dict], None]) -> None:
+def stability_map(settings: RaceSettings, *, key: str, on_pick: Callable[[dict], None]) -> None:
     """Draws the stability map view of the race in `settings`."""
     if not settings.competitors:
         st.info("Add a competitor to the race to map its hyperparameters.")
@@ -320,7 +276,7 @@ def stability_map(settings: AppSettings, *, key: str, on_pick: Callable[[dict], 
         if request.live:
             m = cached_map(request)
         else:
-            with st.spinner(f"Running {request.cells:,} runs of {request.steps} steps..."):
+            with st.spinner(f"Running {request.cells:,} runs of {request.settings.steps} steps..."):
                 m = cached_map(request)
     except ValueError as error:
         st.error(verbatim(f"This map cannot be computed: {error}"), icon=":material/error:")
@@ -336,8 +292,9 @@ def stability_map(settings: AppSettings, *, key: str, on_pick: Callable[[dict], 
     _handle_click(event, m, index, key, on_pick)
     near = cell_at(m, numeric.get(m.x.name, m.x.values[0]), numeric.get(m.y.name, m.y.values[0]))
     _pick_controls(m, index, near, key, on_pick)
+    s = request.settings
     st.caption(
-        f"{request.cells:,} runs of {request.steps} steps from {request.start}, tolerance {request.tol:g}. "
+        f"{request.cells:,} runs of {s.steps} steps from {s.start}, tolerance {s.tol:g}. "
         "Red cells diverged; × marks the race's own values. "
         "Click a cell (or choose one below) to race with its values."
     )

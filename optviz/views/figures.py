@@ -355,7 +355,7 @@ def trail_start(step: int, trail: int | None) -> int:
 
 
 def _steps(race: Race) -> int:
-    return race.config.steps if not race.runners else race.runners[0].trajectory.steps
+    return race.settings.steps if not race.runners else race.runners[0].trajectory.steps
 
 
 def _step(race: Race, step: int | None) -> int:

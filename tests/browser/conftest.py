@@ -31,9 +31,10 @@ def server() -> Iterator[Server]:
     _require_browser()
     # Compile (or load) the engine's kernels here first, so the server's first page is not the one
     # that waits for Numba.
-    from optviz.racing import RaceConfig, run_race
+    from optviz.racing import run_race
+    from optviz.settings import RaceSettings
 
-    run_race(RaceConfig(steps=5))
+    run_race(RaceSettings(steps=5))
     with streamlit_server("app.py", timeout=180) as s:
         yield s
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 
 from optviz.export import ExportOptions, write_export
-from optviz.racing import Competitor, RaceConfig, run_race
+from optviz.racing import run_race
+from optviz.settings import Competitor, RaceSettings
 
 
 @pytest.mark.browser
 def test_html_plays_in_a_browser_without_the_network(browser, tmp_path):
     race = run_race(
-        RaceConfig(
-            surface="beale", steps=24, competitors=(Competitor("adam", lr=0.05), Competitor("momentum"))
-        )
+        RaceSettings.on("beale", steps=24, competitors=(Competitor("adam", lr=0.05), Competitor("momentum")))
     )
     page_path = tmp_path / "race.html"
     write_export(race, "html", page_path, ExportOptions(fps=30))

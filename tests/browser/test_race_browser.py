@@ -12,13 +12,14 @@ from urllib.parse import urlencode
 import numpy as np
 import pytest
 
-from optviz.settings import AppSettings, to_query
+from optviz.link import to_query
+from optviz.settings import RaceSettings
 from tests.browser.harness import click_map, slider_input, state, wait_for_race, wait_for_step
 
 pytestmark = pytest.mark.browser
 
 # The lecture's seven optimizers, with their defaults, on Beale's function.
-RACE = urlencode(to_query(replace(AppSettings().with_surface("beale"), steps=300)))
+RACE = urlencode(to_query(replace(RaceSettings().with_surface("beale"), steps=300)))
 
 
 def _open(page: Any, url: str) -> dict[str, Any]:

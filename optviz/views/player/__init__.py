@@ -1,6 +1,6 @@
 """The race player: a Streamlit component that animates a race in the browser.
 
-`race_player(race, options, key=...)` sends the race once, compactly: float32 arrays in base64 and
+`race_player(race, view, key=...)` sends the race once, compactly: float32 arrays in base64 and
 the contour as run-length coded bands, ~0.13 MB of data for 7 runners x 500 steps (~0.2 MB on the
 wire with the component's code). The browser does the rest -- play, pause, step, scrub, speed, with
 the contour map, the 3-D surface and the curves on one shared step -- and nothing is sent while it
@@ -25,14 +25,13 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from optviz.racing import Race, Runner
-from optviz.settings import SPEEDS
+from optviz.settings import SPEEDS, View, simple_fields
 from optviz.views import figures
 
 ASSETS = Path(__file__).with_name("static")
@@ -40,14 +39,7 @@ COMPONENT_NAME = "optviz_race_player"
 PLAYER_IMAGE_SIZE = 480  # the contour image's pixels per axis; ~1 px per screen pixel of a laptop's map
 
 
-@dataclass(frozen=True)
-class PlayerOptions:
-    show_3d: bool = True  # the 3-D surface view beside/below the contour
-    show_arrows: bool = False  # gradient and update arrows at the current step, per runner
-    show_rates: bool = False  # panel: effective per-coordinate learning rate over steps (adaptive methods)
-    trail: int | None = None  # trail length in steps, None = whole path so far
-    speed: int = 30  # playback speed, steps per second
-    height: int = 560  # pixels of the row with the contour map (the curves add a row on narrow screens)
+HEIGHT = 560  # pixels of the row with the contour map (the curves add a row on narrow screens)
 
 
 def _b64(values: np.ndarray) -> str:
@@ -56,7 +48,7 @@ def _b64(values: np.ndarray) -> str:
     return base64.b64encode(a.tobytes()).decode("ascii")
 
 
-def _runner(race: Race, runner: Runner, options: PlayerOptions) -> dict[str, Any]:
+def _runner(race: Race, runner: Runner, view: View) -> dict[str, Any]:
     t = runner.trajectory
     entry: dict[str, Any] = {
         "label": runner.label,
@@ -70,9 +62,9 @@ def _runner(race: Race, runner: Runner, options: PlayerOptions) -> dict[str, Any
         "z": _b64(figures.heights(race, runner)),
     }
     # Arrays a view does not show are left out: they are most of the bytes.
-    if options.show_arrows:
+    if view.show_arrows:
         entry["grad"] = _b64(t.grad)
-    if options.show_rates and entry["adaptive"]:
+    if view.show_rates and entry["adaptive"]:
         entry["rate"] = _b64(np.maximum(t.rate, figures.CURVE_FLOOR))
     return entry
 
@@ -141,7 +133,7 @@ def _titles(race: Race) -> dict[str, str]:
     }
 
 
-def payload(race: Race, options: PlayerOptions, *, clickable: bool = True) -> dict[str, Any]:
+def payload(race: Race, view: View, *, clickable: bool = True, height: int = HEIGHT) -> dict[str, Any]:
     """Everything the browser needs to draw and play the race, as plain JSON data."""
     if not race.runners:
         raise ValueError("a race to play needs at least one runner")
@@ -151,13 +143,13 @@ def payload(race: Race, options: PlayerOptions, *, clickable: bool = True) -> di
         "clickable": clickable,
         "start": [float(v) for v in race.runners[0].trajectory.xy[0]],
         "options": {
-            "show3d": options.show_3d,
-            "arrows": options.show_arrows,
-            "rates": options.show_rates,
-            "trail": options.trail,
-            "speed": int(options.speed),
+            "show3d": view.show_3d,
+            "arrows": view.show_arrows,
+            "rates": view.show_rates,
+            "trail": view.trail or None,  # 0: the whole path
+            "speed": int(view.speed),
             "speeds": list(SPEEDS),
-            "height": int(options.height),
+            "height": int(height),
         },
         "titles": _titles(race),
         "surface": _surface(race),
@@ -172,7 +164,7 @@ def payload(race: Race, options: PlayerOptions, *, clickable: bool = True) -> di
             "note": figures.DIVERGED_NOTE,
             "floor": figures.CURVE_FLOOR,
         },
-        "runners": [_runner(race, r, options) for r in race.runners],
+        "runners": [_runner(race, r, view) for r in race.runners],
         "order": figures.draw_order(race),
     }
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
@@ -180,13 +172,12 @@ def payload(race: Race, options: PlayerOptions, *, clickable: bool = True) -> di
     return data
 
 
-def _check(options: PlayerOptions) -> None:
-    if options.trail is not None and options.trail < 1:
-        raise ValueError(f"trail must be None or at least 1 step, got {options.trail}")
-    if not 1 <= options.speed <= 10_000:
-        raise ValueError(f"speed must be between 1 and 10000 steps per second, got {options.speed}")
-    if not 200 <= options.height <= 3000:
-        raise ValueError(f"height must be between 200 and 3000 pixels, got {options.height}")
+def _check(view: View, height: int) -> None:
+    """A view made in Python (rather than from a link or the sidebar, which check it) is checked too."""
+    for f in simple_fields(View):
+        f.metadata["kind"].check(f.name, getattr(view, f.name))
+    if not 200 <= height <= 3000:
+        raise ValueError(f"height must be between 200 and 3000 pixels, got {height}")
 
 
 @functools.cache
@@ -222,11 +213,12 @@ def chosen_speed(value: Any) -> int | None:
 
 def race_player(
     race: Race,
-    options: PlayerOptions,
+    view: View,
     *,
     key: str,
     on_start: Callable[[tuple[float, float]], None] | None = None,
     on_speed: Callable[[int], None] | None = None,
+    height: int = HEIGHT,
 ) -> None:
     """Draws the race: contour (filled, log colours when surface.log_color, minima marked) with
     every runner's trail and moving head, the 3-D surface with the same, loss vs step and distance to
@@ -235,8 +227,8 @@ def race_player(
     on_start((x, y)) before the script reruns -- before and after an animation has played."""
     import streamlit as st
 
-    _check(options)
-    data = payload(race, options, clickable=on_start is not None)
+    _check(view, height)
+    data = payload(race, view, clickable=on_start is not None, height=height)
 
     def started() -> None:
         state = st.session_state.get(key)
@@ -255,4 +247,4 @@ def race_player(
     _component()(data=data, key=key, on_start_change=started, on_speed_change=sped, width="stretch")
 
 
-__all__ = ["PlayerOptions", "chosen_speed", "clicked_point", "payload", "race_player"]
+__all__ = ["HEIGHT", "chosen_speed", "clicked_point", "payload", "race_player"]

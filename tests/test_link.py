@@ -1,4 +1,4 @@
-"""The app's settings and their query-string form: exact round trips, and no traceback for any URL."""
+"""The settings and their link (query-string) form: exact round trips, and no traceback for any URL."""
 
 from __future__ import annotations
 
@@ -11,27 +11,40 @@ from hypothesis import strategies as st
 
 import surfaces
 from optviz.engine.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS
-from optviz.racing import CUSTOM, MAX_COMPETITORS, Competitor, CustomSurface
+from optviz.link import MAX_WARNINGS, from_query, to_query
+from optviz.params import HYPERPARAMETERS
 from optviz.settings import (
-    HYPER_RANGES,
-    MAX_WARNINGS,
-    SURFACE_OPTION_RANGES,
-    AppSettings,
+    CUSTOM,
+    MAX_COMPETITORS,
+    SPEEDS,
+    Competitor,
+    CustomSurface,
+    RaceSettings,
     View,
     default_competitor,
-    from_query,
-    race_config,
     start_ranges,
-    to_query,
 )
+from surfaces.ranges import Real
 
-BASE = AppSettings()
+HYPER_RANGES = {name: p.allowed for name, p in HYPERPARAMETERS.items()}
+SURFACE_OPTION_RANGES = {name: o.allowed for name, o in surfaces.OPTIONS.items()}
+BIG = 1e300  # a finite value at the top of a range that has none
+
+BASE = RaceSettings()
 
 # ------------------------------------------------------------------------------------ round trips
 
 
-def _within(r, draw_float):
-    return draw_float(min_value=r.low, max_value=r.high, exclude_min=r.low_open)
+def _within(r: Real, draw_float):
+    high = None if math.isinf(r.high) else r.high
+    return draw_float(
+        min_value=r.low,
+        max_value=high,
+        exclude_min=r.low_open,
+        exclude_max=r.high_open and high is not None,
+        allow_nan=False,
+        allow_infinity=False,
+    )
 
 
 @st.composite
@@ -43,7 +56,7 @@ def competitors(draw) -> Competitor:
 
 
 @st.composite
-def app_settings(draw) -> AppSettings:
+def app_settings(draw) -> RaceSettings:
     surface = draw(st.sampled_from(list(surfaces.SURFACES)))
     s = BASE.with_surface(surface)
     options = tuple(
@@ -58,11 +71,11 @@ def app_settings(draw) -> AppSettings:
         steps=draw(st.integers(1, 2000)),
         eps_placement=draw(st.sampled_from(["inside", "outside"])),
         n_examples=draw(st.integers(1, 10_000)),
-        spread=draw(st.floats(0.0, 1000.0)),
+        spread=draw(st.floats(0.0, BIG)),
         seed=draw(st.integers(0, 2**31 - 1)),
         shared=draw(st.booleans()),
-        shared_lr=draw(st.floats(0.0, 10.0, exclude_min=True)),
-        tol=draw(st.floats(1e-12, 1e3)),
+        shared_lr=_within(HYPER_RANGES["lr"], lambda **kw: draw(st.floats(**kw))),
+        tol=draw(st.floats(0.0, BIG, exclude_min=True)),
         competitors=tuple(draw(st.lists(competitors(), min_size=1, max_size=MAX_COMPETITORS))),
         view=View(
             show_3d=draw(st.booleans()),
@@ -70,16 +83,20 @@ def app_settings(draw) -> AppSettings:
             show_rates=draw(st.booleans()),
             show_formulas=draw(st.booleans()),
             trail=draw(st.integers(0, 2000)),
-            speed=draw(st.integers(1, 120)),
+            speed=draw(st.integers(1, max(SPEEDS))),
         ),
     )
 
 
-def _at_the_ends(high: bool) -> AppSettings:
+def _at_the_ends(high: bool) -> RaceSettings:
     """Every value at the top (or bottom) of its range: the edge cases of a round trip."""
 
-    def end(r) -> float:
-        return r.high if high else math.nextafter(r.low, math.inf) if r.low_open else r.low
+    def end(r: Real) -> float:
+        if not high:
+            return math.nextafter(r.low, math.inf) if r.low_open else r.low
+        if math.isinf(r.high):
+            return BIG
+        return math.nextafter(r.high, -math.inf) if r.high_open else r.high
 
     every = [
         replace(
@@ -97,13 +114,13 @@ def _at_the_ends(high: bool) -> AppSettings:
         start=(end(rx), end(ry)),
         steps=2000 if high else 1,
         n_examples=10_000 if high else 1,
-        spread=1000.0 if high else 0.0,
+        spread=BIG if high else 0.0,
         seed=2**31 - 1 if high else 0,
         shared=high,
         shared_lr=end(HYPER_RANGES["lr"]),
-        tol=1e3 if high else 1e-12,
+        tol=BIG if high else 5e-324,
         competitors=tuple(every[-MAX_COMPETITORS:] if high else every[:MAX_COMPETITORS]),
-        view=View(high, high, high, high, trail=2000 if high else 0, speed=120 if high else 1),
+        view=View(high, high, high, high, trail=2000 if high else 0, speed=max(SPEEDS) if high else 1),
     )
 
 
@@ -118,7 +135,7 @@ def test_defaults_round_trip_without_warnings():
 @example(
     replace(BASE.with_surface("line_fit"), start=(-0.0, 5e-324), competitors=(default_competitor("sgd"),))
 )
-def test_any_valid_settings_round_trip_exactly(s: AppSettings):
+def test_any_valid_settings_round_trip_exactly(s: RaceSettings):
     # Against a different base, so that nothing can come back from the base instead of the URL.
     other = replace(BASE.with_surface("rosenbrock"), steps=7, competitors=(default_competitor("lion"),))
     assert from_query(to_query(s), other) == (s, ())
@@ -137,9 +154,9 @@ def test_any_valid_settings_round_trip_exactly(s: AppSettings):
 @example(1e-5)
 @example(1e22)  # written as '1e+22'
 def test_numbers_are_written_so_they_read_back_exactly(x: float):
-    from optviz.settings import _number_text
+    from optviz.checks import number_text
 
-    back = float(_number_text(x))
+    back = float(number_text(x))
     assert back == x and math.copysign(1.0, back) == math.copysign(1.0, x)
 
 
@@ -197,7 +214,7 @@ MALFORMED = [
     ({"lr": "inf"}, "lr", lambda s: s.shared_lr == BASE.shared_lr),
     ({"lr": "-1e400"}, "lr", lambda s: s.shared_lr == BASE.shared_lr),
     ({"lr": "0"}, "lr", lambda s: s.shared_lr == BASE.shared_lr),
-    ({"lr": "1e308"}, "lr", lambda s: s.shared_lr == BASE.shared_lr),
+    ({"lr": "-5"}, "lr", lambda s: s.shared_lr == BASE.shared_lr),
     ({"lr": "0x10"}, "lr", lambda s: s.shared_lr == BASE.shared_lr),
     ({"surface": "nowhere"}, "surface", lambda s: s.surface == BASE.surface),
     ({"surface": "__import__('os')"}, "surface", lambda s: s.surface == BASE.surface),
@@ -235,7 +252,7 @@ def test_malformed_values_warn_naming_the_key_and_fall_back(query, key, used_def
     s, warnings = from_query(query, BASE)
     assert any(w.startswith(key) or f"'{key}'" in w for w in warnings), warnings
     assert used_default(s)
-    race_config(s)  # and the result is something the engine accepts
+    s.raced()  # and the result is something the engine accepts
 
 
 def test_a_valid_value_next_to_a_bad_one_is_kept():
@@ -286,12 +303,11 @@ def test_warnings_do_not_echo_long_values():
 @example({"lr": "0x10", "tol": "nan", "spread": "inf"})
 def test_no_query_string_raises_and_every_result_is_valid(query):
     s, warnings = from_query(query, BASE)
-    assert isinstance(s, AppSettings) and all(isinstance(w, str) for w in warnings)
+    assert isinstance(s, RaceSettings) and all(isinstance(w, str) for w in warnings)
     # Whatever came in, the result round-trips cleanly and passes the engine's own checks of values.
     assert from_query(to_query(s)) == (s, ())
-    config = race_config(s)
-    assert 1 <= len(config.competitors) <= MAX_COMPETITORS
-    assert all(math.isfinite(v) for v in config.start)
+    assert 1 <= len(s.raced()) <= MAX_COMPETITORS
+    assert all(math.isfinite(v) for v in s.start)
 
 
 # -------------------------------------------------------------------------- settings -> the race
@@ -299,20 +315,19 @@ def test_no_query_string_raises_and_every_result_is_valid(query):
 
 def test_shared_mode_gives_every_competitor_the_one_learning_rate():
     s = replace(BASE, shared=True, shared_lr=0.123)
-    assert {c.lr for c in race_config(s).competitors} == {0.123}
-    assert {c.lr for c in race_config(replace(s, shared=False)).competitors} == {
-        c.lr for c in BASE.competitors
-    }
+    assert {c.lr for c in s.raced()} == {0.123}
+    assert {c.lr for c in replace(s, shared=False).raced()} == {c.lr for c in BASE.competitors}
 
 
 def test_a_batch_of_more_than_all_examples_is_the_full_batch():
     s = replace(BASE, n_examples=5, competitors=(replace(default_competitor("sgd"), batch_size=10),))
-    assert race_config(s).competitors[0].batch_size == "full"
+    assert s.raced()[0].batch_size == "full"
 
 
 def test_a_data_surface_uses_its_own_examples():
-    config = race_config(replace(BASE.with_surface("line_fit"), n_examples=7, spread=3.0))
-    assert config.n_examples is None and config.spread is None
+    s = replace(BASE.with_surface("line_fit"), n_examples=7, spread=3.0)
+    arguments = s.run_arguments(s.raced()[0])
+    assert arguments["n_examples"] is None and arguments["spread"] is None
 
 
 def test_with_surface_takes_that_surfaces_start_options_and_spread():
@@ -346,8 +361,8 @@ def test_a_custom_surface_round_trips_through_the_query():
     assert from_query(to_query(without_minima), BASE) == (without_minima, ())
 
 
-def test_a_custom_surface_reaches_the_race_config():
-    config = race_config(BASE.with_custom(CUSTOM_SPEC))
+def test_a_custom_surface_reaches_the_race():
+    config = BASE.with_custom(CUSTOM_SPEC)
     assert config.surface == CUSTOM and config.custom == CUSTOM_SPEC
     assert config.surface_object().formula == "x^2 + 10*y^2"  # the canonical text
     assert start_ranges(config.surface_object())[0].describe() == "[-5, 7]"

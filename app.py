@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from optviz import map_view, ui
+from optviz import map_view, reconnect, ui
 from optviz.player import PlayerOptions, race_player
 from optviz.settings_url import race_config
 
@@ -30,6 +30,7 @@ ui.sync_url(settings)
 ui.page_css(len(settings.competitors))
 ui.header(settings)
 ui.show_url_warnings()
+reconnect.notice()
 ui.problems_note(problems)
 
 try:

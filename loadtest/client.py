@@ -34,6 +34,7 @@ ALERT_KINDS = {1: "error", 2: "warning", 3: "info", 4: "success"}
 CACHE_AGE = 2  # runs a cached message is kept unused (Streamlit's global.maxCachedMessageAge)
 # A custom component's events travel as one JSON list in a hidden widget named after the component.
 COMPONENT_EVENTS = "$$STREAMLIT_INTERNAL_KEY_{id}__events"
+REPLICA_HEADER = "X-Optviz-Replica"  # the replica behind the project's nginx site that answered
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class _Collect:
 
 
 def ws_url(base_url: str) -> str:
+    """The websocket's address for the app at `base_url` (a path such as /optviz/ included)."""
     parts = urlsplit(base_url)
     scheme = "wss" if parts.scheme == "https" else "ws"
     return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream"
@@ -127,6 +129,8 @@ class AppSession:
         self.query = query.lstrip("?")
         self.widgets: dict[str, Widget] = {}  # by key (the suffix of the widget id)
         self.socket: Any = None
+        # Which server took the websocket, when a proxy says so (deploy/nginx-optviz.conf does).
+        self.replica: str | None = None
         self._inbox: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
         self._reader: asyncio.Task | None = None
         # Large messages the server marked cacheable, by hash, with the run that last used them: the
@@ -143,6 +147,8 @@ class AppSession:
             open_timeout=timeout,
             ping_interval=None,  # the server sends its own keep-alive pings
         )
+        tried = self.socket.response.headers.get(REPLICA_HEADER)  # "a, b": a failed, b answered
+        self.replica = tried.split(",")[-1].strip() if tried else None
         self._reader = asyncio.create_task(self._read())
         return await self.rerun(timeout=timeout)
 

@@ -1,7 +1,7 @@
 """A class at once: many real sessions on one `streamlit run` server, and what they experienced.
 
     python -m loadtest.load [--sessions 30] [--duration 120] [--think 3 8] [--exporters 3]
-                            [--replicas 1 | --url http://host:port ...] [--seed 0]
+                            [--replicas 1] [--proxy | --url http://host:port[/path/] ...] [--seed 0]
 
 Each session opens the page (with one of a few shared links), then, until the time is up, does what
 a student does: drags a learning-rate or decay slider (now and then to its maximum), changes the
@@ -14,7 +14,13 @@ already sent), so it is not part of a session's load; `benchmarks/bench_app.py` 
 
 Prints: sessions, interactions, errors, the time from a change to the updated chart (its data
 received) p50/p95/max, export times, the server's CPU use and its resident memory (start, peak, end).
-Without `--url` it starts its own server with the project's `.streamlit/config.toml`.
+Without `--url` it starts its own servers with the project's `.streamlit/config.toml`: `--replicas`
+of them, the sessions taking them in turn (as behind a load balancer, each session on one server).
+With `--proxy` they are started as deployed instead (`deploy/replicas.sh`, under /optviz/) behind
+Debian's nginx with the project's site (`deploy/nginx-optviz.conf`, `loadtest.proxy`), and every
+session goes through nginx, which spreads them; the report then says how many each replica took,
+and nginx's own CPU use. `--url` takes a running server or proxy, a path included
+(http://host:port/optviz/).
 """
 
 from __future__ import annotations
@@ -32,8 +38,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from loadtest import proxy
 from loadtest.client import AppSession, Rerun
-from loadtest.server import Server, cpu_seconds, memory_mb, serve
+from loadtest.server import cpu_seconds, healthy, memory_mb, serve
 from optviz import presets
 from optviz.link import to_query
 
@@ -121,6 +128,7 @@ class Tally:
     actions: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     refusals: int = 0  # reruns whose page says a setting was refused (st.error): expected, not errors
+    replicas: Counter = field(default_factory=Counter)  # sessions per replica, when a proxy names it
 
     def record(self, what: str, result: Rerun, into: list[float]) -> None:
         self.actions[what] += 1
@@ -147,6 +155,8 @@ async def _session(
     session = AppSession(url, rng.choice(LINKS))
     try:
         tally.record("first load", await session.open(timeout=TIMEOUT), tally.first_loads)
+        if session.replica:
+            tally.replicas[session.replica] += 1
         while time.monotonic() < until:
             await asyncio.sleep(rng.uniform(*think))
             await act(session, rng, tally)
@@ -196,14 +206,31 @@ async def run_class(
     return tally
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where the sessions go and what to measure."""
+
+    urls: list[str]  # the sessions take these in turn
+    servers: list[str] = field(default_factory=list)  # each server's own address (warmed, checked)
+    pids: list[int] = field(default_factory=list)  # the server processes started here
+    proxy_pids: list[int] = field(default_factory=list)  # nginx's, when started here
+
+
 @contextlib.contextmanager
-def servers_for(urls: list[str] | None, replicas: int) -> Iterator[list[Server]]:
-    """The servers to load: none started when URLs are given, else `replicas` of them."""
+def target(urls: list[str] | None, replicas: int, behind_proxy: bool) -> Iterator[Target]:
+    """The given URLs (nothing started), or `replicas` servers started here, behind nginx or not."""
     if urls:
-        yield []
-        return
-    with contextlib.ExitStack() as stack:
-        yield [stack.enter_context(serve(timeout=300)) for _ in range(replicas)]
+        urls = [url.rstrip("/") for url in urls]
+        yield Target(urls, urls)
+    elif behind_proxy:
+        with proxy.replicas(count=replicas) as started, proxy.nginx(started.ports) as nginx:
+            servers = [started.url(port) for port in started.ports]
+            yield Target([nginx.url], servers, list(started.pids.values()), nginx.pids())
+    else:
+        with contextlib.ExitStack() as stack:
+            started = [stack.enter_context(serve(timeout=300)) for _ in range(replicas)]
+            servers = [server.url for server in started]
+            yield Target(servers, servers, [server.pid for server in started])
 
 
 def warm_up(url: str) -> None:
@@ -228,11 +255,15 @@ def machine_busy() -> float:
 
 
 def report(tally: Tally, args: argparse.Namespace, cpu: float | None, wall: float,
-           memory: tuple[float, float, float] | None) -> None:  # fmt: skip
+           memory: tuple[float, float, float] | None, proxy_cpu: float | None = None) -> None:  # fmt: skip
     interactions = sum(tally.actions.values())
     servers = len(args.url) if args.url else args.replicas
-    print(f"servers: {servers}  sessions: {args.sessions} ({args.exporters} exporting)  "
+    behind = " behind nginx (deploy/nginx-optviz.conf)" if args.proxy else ""
+    print(f"servers: {servers}{behind}  sessions: {args.sessions} ({args.exporters} exporting)  "
           f"duration: {wall:.0f} s  think time: {args.think[0]:g}-{args.think[1]:g} s")  # fmt: skip
+    if tally.replicas:
+        print(f"sessions per replica (as the proxy named it): "
+              f"{', '.join(f'{k} {v}' for k, v in sorted(tally.replicas.items()))}")  # fmt: skip
     print(f"interactions: {interactions}  ({', '.join(f'{k} {v}' for k, v in tally.actions.most_common())})")
     print(f"errors: {len(tally.errors)}")
     for message, count in Counter(tally.errors).most_common(10):
@@ -256,6 +287,8 @@ def report(tally: Tally, args: argparse.Namespace, cpu: float | None, wall: floa
             f"server processes' CPU: {cpu:.0f} s over {wall:.0f} s = {cpu / wall:.2f} cores "
             "(exports run in their own processes)"
         )
+    if proxy_cpu is not None:
+        print(f"nginx's CPU: {proxy_cpu:.1f} s = {proxy_cpu / wall:.3f} cores")
     if memory is not None:
         start, peak, end = memory
         print(f"server memory (RSS, all servers): start {start:.0f} MB  peak {peak:.0f} MB  "
@@ -279,6 +312,11 @@ def main(argv: list[str] | None = None) -> int:
         "--url", action="append", help="a running server (repeat for several; default: start them)"
     )
     parser.add_argument("--replicas", type=int, default=1, help="servers to start, sessions spread over them")
+    parser.add_argument(
+        "--proxy", action="store_true",
+        help="start the servers as deployed (deploy/replicas.sh) behind nginx (deploy/nginx-optviz.conf) "
+        "and send every session through it",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.sessions < 1 or not 0 <= args.exporters <= args.sessions:
@@ -287,27 +325,34 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--replicas must be at least 1")
     if args.duration <= 0 or not 0 <= args.think[0] <= args.think[1]:
         parser.error("--duration must be positive and --think MIN MAX with 0 <= MIN <= MAX")
+    if args.proxy and args.url:
+        parser.error("--proxy starts its own servers; give --url for one already running")
 
-    with servers_for(args.url, args.replicas) as servers:
-        urls = args.url or [server.url for server in servers]
-        for url in urls:
+    with target(args.url, args.replicas, args.proxy) as where:
+        for url in where.servers:
             warm_up(url)
-        pids = [server.pid for server in servers]
+        pids, proxy_pids = where.pids, where.proxy_pids
         rss0 = sum(memory_mb(pid)[0] for pid in pids)
         cpu0 = sum(cpu_seconds(pid) for pid in pids)
+        proxy_cpu0 = sum(cpu_seconds(pid) for pid in proxy_pids)
         busy0 = machine_busy()
+        own0 = time.process_time()
         t0 = time.monotonic()
         tally = asyncio.run(
             run_class(
-                urls, args.sessions, args.exporters, args.duration, tuple(args.think), args.ramp, args.seed
+                where.urls, args.sessions, args.exporters, args.duration, tuple(args.think), args.ramp,
+                args.seed,
             )
-        )
+        )  # fmt: skip
         wall = time.monotonic() - t0
         cpu = sum(cpu_seconds(pid) for pid in pids) - cpu0 if pids else None
+        proxy_cpu = sum(cpu_seconds(pid) for pid in proxy_pids) - proxy_cpu0 if proxy_pids else None
         memory = (rss0, sum(memory_mb(pid)[1] for pid in pids), sum(memory_mb(pid)[0] for pid in pids))
-        tally.errors += [f"the server on {server.url} stopped" for server in servers if not server.alive()]
-        report(tally, args, cpu, wall, memory if pids else None)
-        print(f"machine: {(machine_busy() - busy0) / wall:.2f} of {os.cpu_count()} cores busy on average")
+        tally.errors += [f"the server on {url} stopped" for url in where.servers if not healthy(url)]
+        report(tally, args, cpu, wall, memory if pids else None, proxy_cpu)
+        print(f"this load generator's CPU: {(time.process_time() - own0) / wall:.2f} cores")
+        print(f"machine: {(machine_busy() - busy0) / wall:.2f} of {os.cpu_count()} cores busy on average "
+              f"(every process on it, this script and other work included)")  # fmt: skip
     return 1 if tally.errors else 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from optviz.app import header, map_tab, results, state
+from optviz.app import header, map_tab, reconnect, results, state
 from optviz.app.export_panel import export_section
 from optviz.app.markup import verbatim
 from optviz.app.sidebar import share_section, sidebar
@@ -31,6 +31,7 @@ def main() -> None:
     header.page_css(settings.competitors)
     header.header(settings)
     header.show_url_warnings()
+    reconnect.notice()
     header.problems_note(problems)
     try:
         race = state.compute_race(settings.race_part())

@@ -6,24 +6,18 @@ missing browser can never pass for a green run.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.browser.harness import CHROMIUM, Server, chromium_available, launch, streamlit_server
+from tests.browser.harness import CHROMIUM, Server, chromium_available, launch, require, streamlit_server
 
 VIEWPORT = {"width": 1366, "height": 768}
 
 
 def _require_browser() -> None:
-    if chromium_available():
-        return
-    message = f"{CHROMIUM} is missing (apt-get install chromium)"
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+    require(chromium_available(), f"{CHROMIUM} is missing (apt-get install chromium)")
 
 
 @pytest.fixture(scope="session")

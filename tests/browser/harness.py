@@ -8,6 +8,7 @@ Playwright's CSS locators reach into it, page scripts go through `PLAYER_JS`.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +40,26 @@ PLAYER_JS = """() => {
 __all__ = ["Server", "streamlit_server"]  # for the fixtures and benchmarks
 
 
-def launch(playwright: Any) -> Any:
-    """Debian's Chromium, headless; the project never downloads a browser of its own."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+def launch(playwright: Any, args: tuple[str, ...] = ()) -> Any:
+    """Debian's Chromium, headless; the project never downloads a browser of its own. `args` are
+    Chromium switches added to `CHROMIUM_ARGS`."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *args])
 
 
 def chromium_available() -> bool:
     return Path(CHROMIUM).exists()
+
+
+def require(available: bool, message: str) -> None:
+    """Skips the test when a program it needs is missing on a developer's machine; fails it in CI
+    (where `CI` is set), so a missing program can never pass for a green run."""
+    import pytest
+
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
 
 
 def wait_for_race(page: Any, previous: str | None = None, timeout: float = 300_000) -> str:

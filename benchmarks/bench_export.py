@@ -24,16 +24,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from optviz.export import ExportOptions, export_bytes, frame_count, write_export
-from optviz.racing import RaceConfig, run_race
-from optviz.settings import Competitor
+from optviz.racing import run_race
+from optviz.settings import Competitor, RaceSettings
 
 FPS = 30
 TARGETS = {"mp4": 10.0, "gif": 15.0}
 
 
 def bench_race(steps: int):
-    config = RaceConfig(
-        surface="beale",
+    config = RaceSettings.on(
+        "beale",
         steps=steps,
         competitors=(
             Competitor("adam", lr=0.05),

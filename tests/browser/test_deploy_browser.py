@@ -74,9 +74,10 @@ class Traffic:
 def deployment() -> Iterator[Deployment]:
     require(chromium_available(), f"{CHROMIUM} is missing (apt-get install chromium)")
     require(proxy.nginx_available(), f"{proxy.NGINX} is missing (apt-get install nginx)")
-    from optviz.race import RaceConfig, run_race
+    from optviz.racing import run_race
+    from optviz.settings import RaceSettings
 
-    run_race(RaceConfig(steps=5))  # compile or load the kernels before the replicas need them
+    run_race(RaceSettings(steps=5))  # compile or load the kernels before the replicas need them
     with proxy.replicas() as replicas, proxy.nginx(replicas.ports) as nginx:
         yield Deployment(replicas, nginx)
         log = replicas.log()

@@ -20,7 +20,7 @@ from optviz.engine.optimizers import get as get_optimizer
 from optviz.params import HYPERPARAMETERS
 from surfaces import Surface, program
 from surfaces.finite_sum import DEFAULT_EXAMPLES, batch_means, examples
-from surfaces.ranges import finite_number
+from surfaces.ranges import finite_number, whole_number
 
 MAX_STEPS = 100_000  # one trajectory records every iterate: 100k steps is ~10 MB
 MAX_LANE_STEPS = 10**11  # run_many: trajectories x steps
@@ -114,12 +114,7 @@ class Outcomes:
 _number = finite_number
 
 
-def _integer(name: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be a whole number between {low} and {high}, got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
-    return int(value)
+_integer = whole_number
 
 
 def _hyper_value(opt: Optimizer, name: str, value: Any) -> float:

@@ -8,7 +8,6 @@ path runs all cells together, so a 512 x 512 map is one kernel call per batch si
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ import numpy as np
 from optviz.api import Outcomes, run_many
 from optviz.engine.optimizers import OPTIMIZERS
 from optviz.params import HYPERPARAMETERS
+from surfaces.ranges import finite_number, whole_number
 
 MAX_CELLS_PER_SIDE = 512
 SWEEPABLE = (*HYPERPARAMETERS, "batch_size")
@@ -38,17 +38,9 @@ class Axis:
             raise ValueError(f"cannot sweep {self.name!r}; sweepable: {', '.join(SWEEPABLE)}")
         if self.scale not in SCALES:
             raise ValueError(f"{self.name}: scale must be 'log' or 'linear', got {self.scale!r}")
-        if isinstance(self.size, bool) or not isinstance(self.size, int | np.integer):
-            raise ValueError(f"{self.name}: size must be a whole number, got {self.size!r}")
-        if not 2 <= self.size <= MAX_CELLS_PER_SIDE:
-            raise ValueError(f"{self.name}: size must be between 2 and {MAX_CELLS_PER_SIDE}, got {self.size}")
+        whole_number(f"{self.name}: size", self.size, 2, MAX_CELLS_PER_SIDE)
         for bound in (self.low, self.high):
-            if (
-                isinstance(bound, bool)
-                or not isinstance(bound, int | float | np.number)
-                or not math.isfinite(bound)
-            ):
-                raise ValueError(f"{self.name}: range bounds must be finite numbers, got {bound!r}")
+            finite_number(f"{self.name}: range bound", bound)
         if not self.low < self.high:
             raise ValueError(f"{self.name}: the range needs min < max, got {self.low} .. {self.high}")
         if self.scale == "log" and self.low <= 0:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from surfaces.ranges import NON_NEGATIVE, whole_number
 from surfaces.surface import Surface
 
 DEFAULT_EXAMPLES = 100
@@ -53,23 +54,11 @@ class Examples:
         return surface(x, y) + quad + self.a[:, 0] * x + self.a[:, 1] * y + self.c
 
 
-def _whole(name: str, value: object, low: int, high: int | None = None) -> int:
-    """`value` as an int in [low, high]; a float, bool or string is refused, not truncated."""
-    limit = f"between {low} and {high}" if high is not None else f"at least {low}"
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be a whole number {limit}, got {value!r}")
-    if value < low or (high is not None and value > high):
-        raise ValueError(f"{name} must be {limit}, got {value}")
-    return int(value)
+_whole = whole_number
 
 
 def _spread(spread: object) -> float:
-    if isinstance(spread, bool) or not isinstance(spread, int | float | np.integer | np.floating):
-        raise ValueError(f"spread must be a finite number >= 0, got {spread!r}")
-    s = float(spread)
-    if not (s >= 0.0 and np.isfinite(s)):
-        raise ValueError(f"spread must be a finite number >= 0, got {spread}")
-    return s
+    return NON_NEGATIVE.check("spread", spread)
 
 
 def _batches_per_epoch(n: int, batch_size: int, steps: int) -> tuple[int, int]:

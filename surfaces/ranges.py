@@ -22,6 +22,17 @@ def finite_number(name: str, value: object, error: type[ValueError] = ValueError
     return number
 
 
+def whole_number(name: str, value: object, low: int, high: int | None = None) -> int:
+    """`value` as an int in [low, high] (no upper end when `high` is None); a float, bool or text is
+    refused, not truncated: ValueError names `name` and the allowed range."""
+    limit = f"between {low} and {high}" if high is not None else f"at least {low}"
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be a whole number {limit}, got {value!r}")
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"{name} must be {limit}, got {value}")
+    return int(value)
+
+
 def number_text(value: float) -> str:
     """The shortest text that reads back as exactly this float ('-18' rather than '-18.0')."""
     text = repr(float(value))

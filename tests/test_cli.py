@@ -171,7 +171,7 @@ def test_a_shared_link_gives_the_apps_race(tmp_path, capsys, form):
         (["--lr", "0.1,0.2,0.3", "--optimizers", "adam,sgd"], 2, ["--lr", "3 values", "2 optimizers"]),
         (["--start", "1"], 2, ["--start", "X,Y"]),
         (["--start", "1,nan"], 2, ["--start", "finite"]),
-        (["--fps", "0"], 2, ["--fps", "1 to 60"]),
+        (["--fps", "0"], 2, ["--fps", "between 1 and 60"]),
         (["--fps", "fast"], 2, ["--fps", "whole number"]),
         (["--duration", "-2"], 2, ["--duration"]),
         (["--duration", "1", "--steps-per-frame", "2"], 2, ["--steps-per-frame", "--duration"]),

@@ -9,6 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from optviz.checks import Flag
+from surfaces.ranges import finite_number, whole_number
+
 VIEWS = ("contour", "3d")
 RESOLUTIONS: dict[str, tuple[int, int]] = {"720p": (1280, 720), "1080p": (1920, 1080)}
 
@@ -22,13 +25,7 @@ AUTO_MAX_DURATION_S = 15.0
 GIF_END_HOLD_S = 1.5  # a looping GIF rests on its last frame before starting again
 
 
-def _whole(name: str, value: Any, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    if value < low or (high is not None and value > high):
-        allowed = f">= {low}" if high is None else f"from {low} to {high}"
-        raise ValueError(f"{name} must be {allowed}, got {value}")
-    return int(value)
+_whole = whole_number
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
@@ -38,8 +35,7 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
 
 
 def _flag(name: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
+    Flag().check(name, value)
 
 
 @dataclass(frozen=True)
@@ -75,9 +71,7 @@ class ExportOptions:
         _choice("resolution", self.resolution, tuple(RESOLUTIONS))
         _whole("fps", self.fps, 1, MAX_FPS)
         if self.duration is not None:
-            d = self.duration
-            if isinstance(d, bool) or not isinstance(d, int | float) or not math.isfinite(d):
-                raise ValueError(f"duration must be a number of seconds, got {d!r}")
+            d = finite_number("duration (seconds)", self.duration)
             if not 0 < d <= MAX_DURATION_S:
                 raise ValueError(f"duration must be > 0 and at most {MAX_DURATION_S:g} seconds, got {d:g}")
         if self.steps_per_frame is not None:

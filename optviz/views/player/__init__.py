@@ -23,7 +23,6 @@ import base64
 import functools
 import hashlib
 import json
-import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ import numpy as np
 from optviz.racing import Race, Runner
 from optviz.settings import SPEEDS, View, simple_fields
 from optviz.views import figures
+from surfaces.ranges import finite_number
 
 ASSETS = Path(__file__).with_name("static")
 COMPONENT_NAME = "optviz_race_player"
@@ -196,19 +196,19 @@ def clicked_point(value: Any) -> tuple[float, float] | None:
     """The start point a click sent, or None: the browser's message is checked, never trusted."""
     if not isinstance(value, Mapping):
         return None
-    x, y = value.get("x"), value.get("y")
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (x, y)):
+    try:
+        return finite_number("x", value.get("x")), finite_number("y", value.get("y"))
+    except ValueError:
         return None
-    if not (math.isfinite(x) and math.isfinite(y)):
-        return None
-    return float(x), float(y)
 
 
 def chosen_speed(value: Any) -> int | None:
     """The playback speed the menu sent, or None: only the menu's own choices are taken."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value not in SPEEDS:
+    try:
+        speed = finite_number("speed", value)
+    except ValueError:
         return None
-    return int(value)
+    return int(speed) if speed in SPEEDS else None
 
 
 def race_player(

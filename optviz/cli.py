@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 from urllib.parse import parse_qs, urlsplit
 
-PROG = "python -m optviz"
+# How the command was started, for its messages: the console script, or the module.
+PROG = "optviz" if Path(sys.argv[0]).name == "optviz" else "python -m optviz"
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_OUTPUT = 3

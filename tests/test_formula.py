@@ -1,6 +1,7 @@
-"""Typed formulas: what is accepted and how it reads, what is refused and how fast, the exact
-gradient (against hand derivations, finite differences and complex steps), the compiled program
-(against the tree it came from and the engine), and the surfaces built from them."""
+"""Typed formulas: what is accepted and how it reads, what is refused and why, the exact gradient
+(against hand derivations, finite differences and complex steps), the compiled program (against
+the tree it came from and the engine), and the surfaces built from them. How fast a refusal is:
+benchmarks/bench_formula.py prints it for every input in HOSTILE and for random texts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import os
 import random
 import re
 import sys
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -20,9 +20,12 @@ from hypothesis import strategies as st
 
 import optviz
 import surfaces
-from surfaces import formula as fm
 from surfaces import program
-from surfaces.formula import BinOp, Call, Const, FormulaError, Neg, Num, Var
+from surfaces.formula import MAX_LENGTH, MAX_NESTING, MAX_NODES, Formula, FormulaError, parse_formula
+from surfaces.formula.evaluate import evaluate_tree, power_steps
+from surfaces.formula.nodes import FUNCTIONS, BinOp, Call, Const, Neg, Node, Num, Var, uses_variables
+from surfaces.formula.parse import MAX_EXPONENT, MAX_LITERAL, parse
+from surfaces.formula.text import to_text
 
 Fn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 BOX = ((-3.0, 3.0), (-3.0, 3.0))
@@ -224,14 +227,14 @@ def _decode(code) -> list[tuple[int, int, int, int]]:
 @pytest.mark.parametrize(("text", "domain", "f", "fx", "fy"), FORMULAS, ids=FORMULA_IDS)
 def test_gradient_matches_the_hand_derived_one(text, domain, f, fx, fy):
     x, y = _points(domain)
-    value, gx, gy = fm.parse_formula(text).evaluate(x, y)
+    value, gx, gy = parse_formula(text).evaluate(x, y)
     for got, want in ((value, f(x, y)), (gx, fx(x, y)), (gy, fy(x, y))):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize(("text", "domain", "f", "fx", "fy"), FORMULAS, ids=FORMULA_IDS)
 def test_gradient_matches_finite_differences(text, domain, f, fx, fy):
-    formula = fm.parse_formula(text)
+    formula = parse_formula(text)
     x, y = _points(domain, seed=1)
     h = 1e-6
     value, gx, gy = formula.evaluate(x, y)
@@ -259,7 +262,7 @@ def test_gradient_matches_finite_differences(text, domain, f, fx, fy):
     ],
 )
 def test_gradient_latex_reads_like_a_hand_derivation(text, dx, dy):
-    assert fm.parse_formula(text).gradient_latex == (dx, dy)
+    assert parse_formula(text).gradient_latex == (dx, dy)
 
 
 def test_latex_of_f_follows_the_formula():
@@ -271,7 +274,7 @@ def test_latex_of_f_follows_the_formula():
         "1e-5 x - -y": r"10^{-5} x - \left(-y\right)",
     }
     for text, latex in cases.items():
-        assert fm.parse_formula(text).latex == latex
+        assert parse_formula(text).latex == latex
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,43 +306,43 @@ def test_latex_of_f_follows_the_formula():
     ],
 )
 def test_familiar_notation_parses_as_a_reader_expects(text, same_as):
-    assert fm.parse(text) == fm.parse(same_as)
+    assert parse(text) == parse(same_as)
 
 
 @pytest.mark.parametrize(("text", "_d", "_f", "_fx", "_fy"), FORMULAS, ids=FORMULA_IDS)
 def test_canonical_text_gives_the_same_formula_back(text, _d, _f, _fx, _fy):
-    formula = fm.parse_formula(text)
-    assert fm.parse_formula(formula.text) == formula
+    formula = parse_formula(text)
+    assert parse_formula(formula.text) == formula
 
 
 def test_limits_are_exact():
-    assert fm.parse("x" + " " * (fm.MAX_LENGTH - 1))
+    assert parse("x" + " " * (MAX_LENGTH - 1))
     with pytest.raises(FormulaError, match="too long"):
-        fm.parse("x" + " " * fm.MAX_LENGTH)
-    depth = fm.MAX_NESTING
-    assert fm.parse("(" * depth + "x" + ")" * depth)
+        parse("x" + " " * MAX_LENGTH)
+    depth = MAX_NESTING
+    assert parse("(" * depth + "x" + ")" * depth)
     with pytest.raises(FormulaError, match="nests too deeply"):
-        fm.parse("(" * (depth + 1) + "x" + ")" * (depth + 1))
-    terms = (fm.MAX_NODES + 1) // 2  # n terms of a sum are 2n - 1 nodes
-    assert fm.parse("+".join(["x"] * terms))
+        parse("(" * (depth + 1) + "x" + ")" * (depth + 1))
+    terms = (MAX_NODES + 1) // 2  # n terms of a sum are 2n - 1 nodes
+    assert parse("+".join(["x"] * terms))
     with pytest.raises(FormulaError, match="too long"):
-        fm.parse("+".join(["x"] * (terms + 1)))
-    assert fm.parse(f"{fm.MAX_LITERAL:g}*x") and fm.parse(f"x^{fm.MAX_EXPONENT:g}")
+        parse("+".join(["x"] * (terms + 1)))
+    assert parse(f"{MAX_LITERAL:g}*x") and parse(f"x^{MAX_EXPONENT:g}")
     with pytest.raises(FormulaError, match="too large"):
-        fm.parse(f"{2 * fm.MAX_LITERAL:g}*x")
+        parse(f"{2 * MAX_LITERAL:g}*x")
     with pytest.raises(FormulaError, match="exponent"):
-        fm.parse(f"x^({fm.MAX_EXPONENT:g} + 1)")
+        parse(f"x^({MAX_EXPONENT:g} + 1)")
 
 
 def test_errors_point_at_their_column():
     with pytest.raises(FormulaError) as info:
-        fm.parse("x + foo(y)")
+        parse("x + foo(y)")
     assert info.value.column == 5 and "(column 5)" in str(info.value)
     assert issubclass(FormulaError, ValueError)
 
 
 def test_a_constant_is_a_tree_but_not_a_surface():
-    assert fm.parse("2 pi") == BinOp("*", Num(2.0), Const("pi"))
+    assert parse("2 pi") == BinOp("*", Num(2.0), Const("pi"))
     with pytest.raises(FormulaError, match="does not use x or y"):
         surfaces.from_formula("2 pi")
 
@@ -372,7 +375,7 @@ HOSTILE: list[tuple[object, str]] = [
     ("{1: x}", "braces"),
     ("x; y", "';'"),
     ("x # comment", "comments"),
-    ("x" * (fm.MAX_LENGTH + 1), "too long"),
+    ("x" * (MAX_LENGTH + 1), "too long"),
     ("x" + " " * 10**6, "too long"),
     ("(" * 100 + "x" + ")" * 100, "nests too deeply"),
     ("-" * 100 + "x", "nests too deeply"),
@@ -410,22 +413,10 @@ HOSTILE: list[tuple[object, str]] = [
 ]
 
 
-def _refusal_time(text: object, message: str) -> float:
-    """Seconds to refuse `text`, best of three (one slow call may just be a busy machine)."""
-    best = math.inf
-    for _ in range(3):
-        start = time.perf_counter()
-        with pytest.raises(FormulaError, match=re.escape(message)):
-            surfaces.from_formula(text)  # type: ignore[arg-type]
-        best = min(best, time.perf_counter() - start)
-        if best < 0.01:
-            break
-    return best
-
-
 @pytest.mark.parametrize(("text", "message"), HOSTILE, ids=[repr(t)[:40] for t, _ in HOSTILE])
-def test_hostile_input_is_refused_quickly_with_its_reason(text, message):
-    assert _refusal_time(text, message) < 0.1
+def test_hostile_input_is_refused_with_its_reason(text, message):
+    with pytest.raises(FormulaError, match=re.escape(message)):
+        surfaces.from_formula(text)  # type: ignore[arg-type]
 
 
 def test_hostile_input_has_no_side_effects(tmp_path, monkeypatch):
@@ -445,22 +436,22 @@ def test_hostile_input_has_no_side_effects(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(("text", "domain", "_f", "_fx", "_fy"), FORMULAS, ids=FORMULA_IDS)
 def test_program_computes_exactly_what_the_tree_does(text, domain, _f, _fx, _fy):
-    formula = fm.parse_formula(text)
+    formula = parse_formula(text)
     x, y = _points(domain, seed=2)
     for got, tree in zip(formula.evaluate(x, y), (formula.tree, *formula.gradient), strict=True):
-        np.testing.assert_array_equal(got, fm.evaluate_tree(tree, x, y))
+        np.testing.assert_array_equal(got, evaluate_tree(tree, x, y))
 
 
 @pytest.mark.parametrize(("text", "domain", "_f", "_fx", "_fy"), FORMULAS, ids=FORMULA_IDS)
 def test_engine_runs_the_program_like_numpy(text, domain, _f, _fx, _fy):
     surface = surfaces.from_formula(text, domain=domain)
     x, y = _points(domain, seed=3)
-    for got, want in zip(optviz.evaluate(surface, x, y), fm.parse_formula(text).evaluate(x, y), strict=True):
+    for got, want in zip(optviz.evaluate(surface, x, y), parse_formula(text).evaluate(x, y), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want).max())
 
 
 def _ops(text: str) -> list[int]:
-    return [op for op, *_ in _decode(fm.parse_formula(text).program)]
+    return [op for op, *_ in _decode(parse_formula(text).program)]
 
 
 def test_powers_are_multiplications_where_that_is_cheaper():
@@ -475,12 +466,12 @@ def test_common_subexpressions_are_computed_once():
     assert _ops("exp(x*y)").count(program.EXP) == 1
     ops = _ops("sin(x)^2 + sin(x) + y*sin(x)")
     assert ops.count(program.SIN) == 1 and ops.count(program.COS) == 1
-    code = fm.parse_formula("(x + y)^2 + (y + x)^3").program
+    code = parse_formula("(x + y)^2 + (y + x)^3").program
     assert [(a, b) for op, a, b, _ in _decode(code) if op == program.ADD].count((0, 1)) == 1  # y + x = x + y
 
 
 def test_constants_are_folded():
-    code = fm.parse_formula("2*pi*x + (1 + 2)^2 * y").program
+    code = parse_formula("2*pi*x + (1 + 2)^2 * y").program
     values = np.asarray(code)[program.HEADER + 4 * int(code[0]) :].tolist()
     assert 2 * math.pi in values and 9.0 in values
     # No instruction works on constants alone: every such part was folded into one constant.
@@ -494,7 +485,7 @@ def test_constants_are_folded():
 
 
 def test_registers_are_reused():
-    code = fm.parse_formula("(x^2 + y - 11)^2 + (x + y^2 - 7)^2 + sin(x*y)*exp(-x^2)").program
+    code = parse_formula("(x^2 + y - 11)^2 + (x + y^2 - 7)^2 + sin(x*y)*exp(-x^2)").program
     assert int(code[1]) < int(code[0])  # fewer registers than instructions
 
 
@@ -514,9 +505,9 @@ XS = np.array([-2.5, -1.0, -0.3, 0.0, 0.7, 1.5, 2.9])
 YS = np.array([1.3, -0.6, 2.2, -1.7, 0.0, 0.4, -2.8])
 
 
-def _check_program(formula: fm.Formula) -> None:
+def _check_program(formula: Formula) -> None:
     for got, tree in zip(formula.evaluate(XS, YS), (formula.tree, *formula.gradient), strict=True):
-        np.testing.assert_array_equal(got, fm.evaluate_tree(tree, XS, YS))
+        np.testing.assert_array_equal(got, evaluate_tree(tree, XS, YS))
 
 
 @PROPERTY_SETTINGS
@@ -535,14 +526,12 @@ def _check_program(formula: fm.Formula) -> None:
 @example("x\x00")
 @example("2e-3x y")
 def test_any_text_is_either_a_formula_or_a_formula_error(text):
-    start = time.perf_counter()
     try:
-        formula = fm.parse_formula(text)
+        formula = parse_formula(text)
     except FormulaError:
         pass
     else:
         _check_program(formula)
-    assert time.perf_counter() - start < 1.0
 
 
 LEAVES = st.one_of(
@@ -555,7 +544,7 @@ LEAVES = st.one_of(
 def _extend(inner: st.SearchStrategy) -> st.SearchStrategy:
     return st.one_of(
         inner.map(Neg),
-        st.builds(Call, st.sampled_from(fm.FUNCTIONS), inner),
+        st.builds(Call, st.sampled_from(FUNCTIONS), inner),
         st.builds(BinOp, st.sampled_from("+-*/^"), inner, inner),
     )
 
@@ -583,7 +572,7 @@ EDGE_TREES = [
 def with_edge_trees(test, *, formulas_only: bool = False):
     """The test with EDGE_TREES as explicit examples (only those that use x or y: formulas)."""
     for tree in reversed(EDGE_TREES):
-        if fm.uses_variables(tree) or not formulas_only:
+        if uses_variables(tree) or not formulas_only:
             test = example(tree)(test)
     return test
 
@@ -592,42 +581,42 @@ def with_edge_trees(test, *, formulas_only: bool = False):
 @given(TREES)
 @with_edge_trees
 def test_a_tree_printed_as_text_parses_back_to_itself(tree):
-    text = fm.to_text(tree)
+    text = to_text(tree)
     try:
-        parsed = fm.parse(text)
+        parsed = parse(text)
     except FormulaError as error:
         # A well-formed tree is only refused for a documented limit on its values or size.
         assert any(s in str(error) for s in ("constant", "exponent", "too long", "nests too deeply"))
         return
     assert parsed == tree
-    assert fm.to_text(parsed) == text
-    np.testing.assert_array_equal(fm.evaluate_tree(parsed, XS, YS), fm.evaluate_tree(tree, XS, YS))
+    assert to_text(parsed) == text
+    np.testing.assert_array_equal(evaluate_tree(parsed, XS, YS), evaluate_tree(tree, XS, YS))
 
 
-def _precedence(node: fm.Node) -> int:
+def _precedence(node: Node) -> int:
     """How tightly a node binds in text: sums 1, products 2, signs 3, powers 4, atoms 5."""
     if isinstance(node, BinOp):
         return {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4}[node.op]
     return 3 if isinstance(node, Neg) else 5
 
 
-def _render(node: fm.Node, rnd: random.Random) -> str:
+def _render(node: Node, rnd: random.Random) -> str:
     """The tree in text as a person might type it: ^ or **, implicit multiplication where it
     parses the same, spaces anywhere between tokens and redundant parentheses."""
 
     def space() -> str:
         return rnd.choice(["", "", " ", "  "])
 
-    def text(n: fm.Node) -> str:
+    def text(n: Node) -> str:
         out = plain(n)
         return f"({space()}{out}{space()})" if rnd.random() < 0.1 else out
 
-    def wrapped(n: fm.Node, parens: bool) -> str:
+    def wrapped(n: Node, parens: bool) -> str:
         return f"({text(n)})" if parens else text(n)
 
-    def plain(n: fm.Node) -> str:
+    def plain(n: Node) -> str:
         if isinstance(n, Num):
-            return fm.to_text(n)
+            return to_text(n)
         if isinstance(n, Var | Const):
             return n.name
         if isinstance(n, Neg):
@@ -660,14 +649,14 @@ def _render(node: fm.Node, rnd: random.Random) -> str:
 def test_a_tree_typed_in_any_familiar_notation_parses_to_itself(tree, rnd):
     text = _render(tree, rnd)
     try:
-        parsed = fm.parse(text)
+        parsed = parse(text)
     except FormulaError as error:
         assert any(s in str(error) for s in ("constant", "exponent", "too long", "nests too deeply"))
         return
     assert parsed == tree, text
 
 
-def _complex_value(node: fm.Node, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _complex_value(node: Node, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The tree at complex points, for complex-step derivatives: Im f(x + ih) / h = df/dx to full
     precision. abs and sign are taken on the real part (their derivative is sign, resp. 0), and
     powers follow the formula's own evaluation (repeated products for small integer exponents)."""
@@ -685,8 +674,8 @@ def _complex_value(node: fm.Node, x: np.ndarray, y: np.ndarray) -> np.ndarray:
             return np.sign(u.real) + 0j
         return getattr(np, node.fn)(u)
     u, v = _complex_value(node.left, x, y), _complex_value(node.right, x, y)
-    if node.op == "^" and not fm.uses_variables(node.right):
-        steps = fm.power_steps(float(fm.evaluate_tree(node.right, 0.0, 0.0)))
+    if node.op == "^" and not uses_variables(node.right):
+        steps = power_steps(float(evaluate_tree(node.right, 0.0, 0.0)))
         if steps is not None:
             values = [u]
             for step, a, b in steps:
@@ -721,7 +710,7 @@ def _complex_value(node: fm.Node, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 @functools.partial(with_edge_trees, formulas_only=True)
 def test_random_formulas_compile_exactly_and_differentiate_correctly(tree):
     try:
-        formula = fm.parse_formula(fm.to_text(tree))
+        formula = parse_formula(to_text(tree))
     except FormulaError:
         reject()
     _check_program(formula)
@@ -756,7 +745,7 @@ def test_a_formula_surface_works_wherever_a_built_in_one_does():
     surface = surfaces.from_formula("x^2 + 10 y^2", name="ravine")
     assert surface.name == "ravine" and surface.group == "custom" and "custom" in surface.tags
     assert surface.latex == "f(x, y) = x^{2} + 10 y^{2}" and surface.title == "Custom: x^2 + 10*y^2"
-    assert surface.function is program.value_grad and surface.params == fm.parse_formula("x^2+10y^2").program
+    assert surface.function is program.value_grad and surface.params == parse_formula("x^2+10y^2").program
     assert surfaces.get(surface) is surface
     assert surface(1.0, 2.0) == 41.0 and surface.gradient(1.0, 2.0) == (2.0, 40.0)
     run = optviz.run("adam", surface, steps=300, lr=0.1)
@@ -860,7 +849,7 @@ def test_given_minima_start_and_domain_are_used_and_checked():
 def test_the_default_start_is_usable_and_away_from_the_minimum():
     for text, domain, *_ in FORMULAS:
         surface = surfaces.from_formula(text, domain=domain)
-        f, gx, gy = fm.parse_formula(text).evaluate(*surface.start)
+        f, gx, gy = parse_formula(text).evaluate(*surface.start)
         assert np.isfinite([f, gx, gy]).all()
         (x0, x1), (y0, y1) = surface.domain
         assert x0 <= surface.start[0] <= x1 and y0 <= surface.start[1] <= y1

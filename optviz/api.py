@@ -15,11 +15,12 @@ import numpy as np
 
 import surfaces
 from optviz.engine import kernels, rules
+from optviz.engine.batches import batch_means
 from optviz.engine.optimizers import Optimizer
 from optviz.engine.optimizers import get as get_optimizer
 from optviz.params import HYPERPARAMETERS
 from surfaces import Surface, program
-from surfaces.finite_sum import DEFAULT_EXAMPLES, batch_means, examples
+from surfaces.finite_sum import DEFAULT_EXAMPLES, examples
 from surfaces.ranges import finite_number, whole_number
 
 MAX_STEPS = 100_000  # one trajectory records every iterate: 100k steps is ~10 MB
@@ -224,13 +225,15 @@ def _race_lanes(
     return loss, hit, div
 
 
+# Each surface function's id in the kernel; a typed formula's params are its program.
+_SURFACE_IDS = {fn: i for i, fn in enumerate(kernels.SURFACE_FUNCTIONS)}
+_SURFACE_IDS[program.value_grad] = kernels.CUSTOM
+
+
 def _kernel_inputs(surf: Surface) -> tuple[int, np.ndarray, np.ndarray]:
-    if surf.function is program.value_grad:
-        sid = kernels.CUSTOM  # a typed formula; its params are its program
-    else:
-        sid = kernels.SURFACE_FUNCTIONS.index(surf.function)
+    """The surface's id in the kernel, its parameters and its divergence box."""
     (x0, x1), (y0, y1) = surf.bounds
-    return sid, surf.param_array, np.array([x0, x1, y0, y1])
+    return _SURFACE_IDS[surf.function], surf.param_array, np.array([x0, x1, y0, y1])
 
 
 def _batches(

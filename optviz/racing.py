@@ -41,11 +41,11 @@ def run_race(settings: RaceSettings) -> Race:
     if not 1 <= len(settings.competitors) <= MAX_COMPETITORS:
         raise ValueError(f"a race needs 1 to {MAX_COMPETITORS} competitors, got {len(settings.competitors)}")
     surface = settings.surface_object()
-    competitors = settings.raced()
+    competitors = settings.raced(surface)
     runners = []
     for competitor, label in zip(competitors, labels(competitors), strict=True):
         try:
-            trajectory = run(competitor.optimizer, surface, **settings.run_arguments(competitor))
+            trajectory = run(competitor.optimizer, surface, **settings.run_arguments(competitor, surface))
         except ValueError as error:
             raise ValueError(f"{label}: {error}") from None
         runners.append(Runner(label, style.PALETTE[competitor.color], competitor, trajectory))

@@ -305,15 +305,16 @@ class RaceSettings:
             self, surface=CUSTOM, surface_options=(), start=surface.start, spread=surface.spread, custom=spec
         )
 
-    def example_count(self) -> int:
-        """The number of training examples (a data-fitting surface has its own)."""
-        data = self.surface_object().data
+    def example_count(self, surface: surfaces.Surface | None = None) -> int:
+        """The number of training examples (a data-fitting surface has its own); `surface`, when
+        given, is this settings' surface, already built."""
+        data = (surface or self.surface_object()).data
         return self.n_examples if data is None else len(data[0])
 
-    def raced(self) -> tuple[Competitor, ...]:
+    def raced(self, surface: surfaces.Surface | None = None) -> tuple[Competitor, ...]:
         """The competitors as they race: the shared learning rate applied, and a batch of every
         example (or more) written as the full batch it is."""
-        n = self.example_count()
+        n = self.example_count(surface)
         return tuple(
             replace(
                 c,
@@ -323,9 +324,11 @@ class RaceSettings:
             for c in self.competitors
         )
 
-    def run_arguments(self, competitor: Competitor) -> dict[str, Any]:
+    def run_arguments(
+        self, competitor: Competitor, surface: surfaces.Surface | None = None
+    ) -> dict[str, Any]:
         """`optviz.run`'s keyword arguments for one of the raced competitors (see `raced`)."""
-        own_data = self.surface_object().data is not None
+        own_data = (surface or self.surface_object()).data is not None
         return {
             "start": self.start,
             "steps": self.steps,

@@ -9,11 +9,11 @@
 from __future__ import annotations
 
 from surfaces.catalog import OPTIONS, SURFACES
-from surfaces.finite_sum import Examples, batch_means, examples
+from surfaces.finite_sum import Examples, examples
 from surfaces.formula import from_formula
 from surfaces.surface import Surface
 
-__all__ = ["OPTIONS", "SURFACES", "Examples", "Surface", "batch_means", "examples", "from_formula", "get"]
+__all__ = ["OPTIONS", "SURFACES", "Examples", "Surface", "examples", "from_formula", "get"]
 
 
 def get(surface: str | Surface, **options: float) -> Surface:

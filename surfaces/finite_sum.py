@@ -11,13 +11,13 @@ a_n are random vectors with a chosen spread (the "data noise"); for the line fit
 what makes E_n exactly one data point's squared error.
 
 A batch averages (not sums) its examples' gradients, so eta means the same thing at every batch
-size. Batches are drawn without replacement within an epoch and the examples are reshuffled every
-epoch, as in the lecture's loops; the last batch of an epoch is smaller when B does not divide N.
+size. Which examples each update sees is the engine's business (`optviz.engine.batches`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -61,29 +61,33 @@ def _spread(spread: object) -> float:
     return NON_NEGATIVE.check("spread", spread)
 
 
-def _batches_per_epoch(n: int, batch_size: int, steps: int) -> tuple[int, int]:
-    """Validates a batch schedule; returns (batches per epoch, epochs needed for `steps` updates)."""
-    n = _whole("n_examples", n, 1)
-    batch_size = _whole("batch_size", batch_size, 1, n)
-    steps = _whole("steps", steps, 0)
-    per_epoch = -(-n // batch_size)
-    return per_epoch, -(-steps // per_epoch)
+@dataclass(frozen=True)
+class _Key:
+    """What decides a surface's examples (the surface rides along, outside the comparison)."""
 
-
-def _seeds(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
-    """Independent streams for drawing the examples and for shuffling them."""
-    data_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
-    return np.random.default_rng(data_seq), np.random.default_rng(shuffle_seq)
+    identity: tuple
+    n: int | None
+    spread: float | None
+    seed: int
+    surface: Surface = field(compare=False, hash=False, repr=False)
 
 
 def examples(
     surface: Surface, n_examples: int | None = None, spread: float | None = None, seed: int = 0
 ) -> Examples:
-    """The surface's training examples.
+    """The surface's training examples (read-only arrays, made once per surface, N, spread and seed).
 
     A data-fitting surface has its own data set (N fixed, `spread` unused). For the other surfaces
     N defaults to 100 and `spread` to the surface's own default.
     """
+    n = None if n_examples is None else _whole("n_examples", n_examples, 1)
+    s = None if spread is None else _spread(spread)
+    return _examples(_Key(surface.identity, n, s, whole_number("seed", seed, 0), surface))
+
+
+@lru_cache(maxsize=64)
+def _examples(key: _Key) -> Examples:
+    surface, n_examples = key.surface, key.n
     if surface.data is not None:
         t, y = surface.data
         n = len(t)
@@ -93,34 +97,13 @@ def examples(
         # Gradient of one point's squared error: [[1, t], [t, t^2]] w - y [1, t].
         D = np.column_stack((np.zeros(n), t - mt, t * t - mtt))
         a = np.column_stack((-(y - my), -(t * y - mty)))
-        return Examples(D=D, a=a, c=0.5 * (y * y - myy))
-    n = DEFAULT_EXAMPLES if n_examples is None else _whole("n_examples", n_examples, 1)
-    s = surface.spread if spread is None else _spread(spread)
-    data_rng, _ = _seeds(seed)
-    a = data_rng.normal(0.0, 1.0, (n, 2)) * s
-    a -= a.mean(axis=0)  # the mean over all examples must be exactly the surface
-    return Examples(D=np.zeros((n, 3)), a=a, c=np.zeros(n))
-
-
-def batch_order(n: int, batch_size: int, steps: int, seed: int) -> list[np.ndarray]:
-    """The example indices of each update's batch (for tests and teaching; the engine uses means)."""
-    per_epoch, epochs = _batches_per_epoch(n, batch_size, steps)
-    _, rng = _seeds(seed)
-    order = rng.permuted(np.tile(np.arange(n), (epochs, 1)), axis=1)
-    return [order[t // per_epoch, (t % per_epoch) * batch_size :][:batch_size] for t in range(steps)]
-
-
-def batch_means(ex: Examples, batch_size: int, steps: int, seed: int) -> np.ndarray:
-    """For each of `steps` updates, the batch's mean of (dxx, dxy, dyy, ax, ay): shape (steps, 5)."""
-    n = ex.n
-    per_epoch, epochs = _batches_per_epoch(n, batch_size, steps)
-    # The same draw as `batch_order`: one permutation of 0..N-1 per epoch.
-    _, rng = _seeds(seed)
-    order = rng.permuted(np.tile(np.arange(n), (epochs, 1)), axis=1).ravel()
-    terms = np.column_stack((ex.D, ex.a))[order]
-    starts_in_epoch = np.arange(per_epoch) * batch_size
-    starts = (np.arange(epochs)[:, None] * n + starts_in_epoch[None, :]).ravel()
-    sizes = np.minimum(batch_size, n - starts_in_epoch)
-    sums = np.add.reduceat(terms, starts, axis=0)
-    means = sums / np.tile(sizes, epochs)[:, None]
-    return np.ascontiguousarray(means[:steps])
+        ex = Examples(D=D, a=a, c=0.5 * (y * y - myy))
+    else:
+        n = DEFAULT_EXAMPLES if n_examples is None else n_examples
+        s = surface.spread if key.spread is None else key.spread
+        a = np.random.default_rng(key.seed).normal(0.0, 1.0, (n, 2)) * s
+        a -= a.mean(axis=0)  # the mean over all examples must be exactly the surface
+        ex = Examples(D=np.zeros((n, 3)), a=a, c=np.zeros(n))
+    for array in (ex.D, ex.a, ex.c):
+        array.flags.writeable = False
+    return ex

@@ -25,12 +25,15 @@ def finite_number(name: str, value: object, error: type[ValueError] = ValueError
 def whole_number(name: str, value: object, low: int, high: int | None = None) -> int:
     """`value` as an int in [low, high] (no upper end when `high` is None); a float, bool or text is
     refused, not truncated: ValueError names `name` and the allowed range."""
-    limit = f"between {low} and {high}" if high is not None else f"at least {low}"
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be a whole number {limit}, got {value!r}")
-    if value < low or (high is not None and value > high):
-        raise ValueError(f"{name} must be {limit}, got {value}")
-    return int(value)
+    if type(value) is int or (isinstance(value, int | np.integer) and not isinstance(value, bool)):
+        if low <= value and (high is None or value <= high):
+            return int(value)
+        raise ValueError(f"{name} must be {_limit(low, high)}, got {value}")
+    raise ValueError(f"{name} must be a whole number {_limit(low, high)}, got {value!r}")
+
+
+def _limit(low: int, high: int | None) -> str:
+    return f"between {low} and {high}" if high is not None else f"at least {low}"
 
 
 def number_text(value: float) -> str:

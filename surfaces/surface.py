@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -69,9 +70,10 @@ class Surface:
             tuple(sorted(self.options.items())),
         )
 
-    @property
+    @cached_property
     def param_array(self) -> np.ndarray:
-        # Never empty: Numba needs one array type for every surface.
+        # Never empty: Numba needs one array type for every surface. Made once: the engine reads it
+        # on every run (writeable, since Numba compiles read-only arrays as another type).
         return np.array(self.params or (0.0,), dtype=np.float64)
 
     @property

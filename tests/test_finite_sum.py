@@ -13,8 +13,8 @@ import pytest
 
 import optviz
 import surfaces
+from optviz.engine.batches import batch_means, batch_order
 from surfaces import Surface
-from surfaces.finite_sum import batch_means, batch_order
 
 SURFACES = list(surfaces.SURFACES.values())
 

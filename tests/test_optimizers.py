@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import optviz
 import surfaces
 from optviz.engine import kernels, rules
-from surfaces.finite_sum import batch_order
+from optviz.engine.batches import batch_means, batch_order
 from tests.reference import RULES, Hyper, State, Vec, batch_gradient, ends_run, reference_run
 
 ALL = tuple(optviz.OPTIMIZERS)
@@ -389,7 +389,7 @@ def test_stochastic_matches_reference(
     terms = lecture_batches(surf, size, n_examples, 11, steps + 1)
     # The engine's precomputed means are the lecture's averages over the batch's examples.
     ex = surfaces.examples(surf, n_examples, None, 11)
-    np.testing.assert_allclose(surfaces.batch_means(ex, size, steps + 1, 11), terms, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(batch_means(ex, size, steps + 1, 11), terms, rtol=0, atol=1e-12)
     hyper = hyper_of(name)
     want = reference_run(name, surf, surf.start, steps, terms=terms, **hyper)
     assert result.diverged_at == want.diverged_at
@@ -737,7 +737,7 @@ def test_a_non_finite_loss_with_a_finite_gradient_ends_every_optimizer(
         terms = None
         if name == "sgd":
             assert r.settings.batch_size == 1
-            terms = surfaces.batch_means(surfaces.examples(surf, None, None, 2), 1, steps + 1, 2)
+            terms = batch_means(surfaces.examples(surf, None, None, 2), 1, steps + 1, 2)
         want = reference_run(name, plain, start, steps, terms=terms, **hyper)
         assert want.diverged_at is not None and r.diverged_at == want.diverged_at
         k = r.diverged_at

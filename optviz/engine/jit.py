@@ -25,6 +25,7 @@ _JITTED_SOURCES = (
     _PACKAGE_DIR / "jit.py",
     _PACKAGE_DIR / "rules.py",
     _PACKAGE_DIR / "kernels.py",
+    _PACKAGE_DIR / "batches.py",
     _SURFACES / "functions.py",
     _SURFACES / "program.py",
 )

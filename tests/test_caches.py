@@ -138,6 +138,8 @@ CACHES = {
     "surface_panel.custom_surface": "CustomSurface: text, domain and minima",
     "state.compute_race": "RaceSettings.race_part(): every input of a race, the typed formula included",
     "map_tab.cached_map": "MapRequest: the race's settings (the typed formula included), the axes",
+    "map_tab.cached_cells": "MapRequest and the quantity the map is coloured by",
+    "map_tab._component": "nothing: the component's files are read once",
 }
 
 

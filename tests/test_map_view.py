@@ -3,8 +3,6 @@ give a message, and a picked cell loads into the race as the single run it stand
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from optviz.link import from_query, to_query
 from optviz.racing import run_race
 from optviz.settings import RaceSettings
 from optviz.sweep import Axis
+from optviz.views.map_figure import from_digits, read_payload
 
 SCRIPT = str(Path(__file__).with_name("map_view_app.py"))
 
@@ -28,36 +27,52 @@ def _app() -> AppTest:
     return at
 
 
-def _figure(at: AppTest) -> dict:
-    return json.loads(at.get("plotly_chart")[0].proto.spec)
+def _map(at: AppTest) -> tuple[dict, dict[str, np.ndarray]]:
+    """The map the page sends the browser: its header and its cells."""
+    views = [e for e in at.get("bidi_component") if e.proto.component_name == "optviz_stability_map"]
+    assert len(views) == 1
+    return read_payload(views[0].proto.bytes)
 
 
-def _z(at: AppTest) -> np.ndarray:
-    z = _figure(at)["data"][0]["z"]
-    if isinstance(z, dict):  # plotly sends numpy arrays as base64 typed arrays
-        shape = tuple(int(n) for n in str(z["shape"]).split(","))
-        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(shape)
-    return np.array(z, dtype=float)
+def _header(at: AppTest) -> dict:
+    return _map(at)[0]
+
+
+def _losses(at: AppTest) -> np.ndarray:
+    """The final losses hovering shows, cell by cell."""
+    cells = _map(at)[1]
+    return from_digits(cells["loss"], cells["loss_exp"], 4)
+
+
+def _shown(values: np.ndarray, digits: int = 4) -> np.ndarray:
+    return np.vectorize(lambda v: float(f"{v:.{digits}g}"))(values)
 
 
 def test_the_default_map_and_its_controls():
     at = _app()
-    spec = _figure(at)
-    assert "learning rate" in spec["layout"]["xaxis"]["title"]["text"]
-    assert _z(at).shape == (map_tab.DEFAULT_SIZE, map_tab.DEFAULT_SIZE)
+    assert "learning rate" in _header(at)["x"]["title"]
+    assert _losses(at).shape == (map_tab.DEFAULT_SIZE, map_tab.DEFAULT_SIZE)
 
     at.select_slider(key="map.size").set_value(16).run()
-    first = _z(at)
+    first = _losses(at)
     assert first.shape == (16, 16)
+    # the values the browser shows are the map's own
+    request = map_tab.make_request(
+        RaceSettings(), 0, Axis("lr", 1e-4, 1.0, 16, "log"), Axis("batch_size", 1.0, 100.0, 16, "log")
+    )
+    m = map_tab.compute(request)
+    assert np.array_equal(np.nan_to_num(first, nan=-99), np.nan_to_num(_shown(m.final_loss), nan=-99))
+    assert _header(at)["x"]["values"] == list(m.x.values)
 
     optimizer = RaceSettings().competitors[0].optimizer
     at.number_input(key=f"map.{optimizer}.x.lr.high").set_value(0.01).run()
     assert not at.exception
-    smaller = _z(at)
+    smaller = _losses(at)
     assert not np.array_equal(np.nan_to_num(first, nan=-99), np.nan_to_num(smaller, nan=-99))
+    assert _header(at)["x"]["edges"][1] < 0.02
 
     at.selectbox(key="map.color").set_value("distance").run()
-    assert "distance" in _figure(at)["data"][0]["colorbar"]["title"]["text"]
+    assert "distance" in _header(at)["scale"]["title"]
 
 
 def test_another_competitor_offers_its_own_hyperparameters():
@@ -75,7 +90,7 @@ def test_another_competitor_offers_its_own_hyperparameters():
         "batch size",
     }
     at.selectbox(key="map.adam.y.name").set_value("beta2").run()
-    assert "β₂" in _figure(at)["layout"]["yaxis"]["title"]["text"]
+    assert "β₂" in _header(at)["y"]["title"]
 
 
 def test_a_bad_range_gives_a_message_not_an_error():
@@ -129,11 +144,37 @@ def test_choosing_a_cell_passes_its_settings_to_on_pick():
     assert picks[0]["optimizer"] == optimizer
 
 
-def test_the_click_layer_is_there_for_small_maps():
+def test_a_click_from_the_browser_is_checked_before_it_is_raced():
+    request = map_tab.make_request(
+        RaceSettings(), 0, Axis("lr", 1e-3, 0.3, 6, "log"), Axis("batch_size", 1.0, 20.0, 5, "log")
+    )
+    m = map_tab.compute(request)
+    x, y = float(m.x.values[4]), float(m.y.values[2])
+    assert map_tab.picked_cell({"i": 4, "j": 2, "x": x, "y": y}, m) == (4, 2)
+    for bad in (
+        None,
+        "4,2",
+        {"i": 4, "j": 2},  # no values: which map was clicked is unknown
+        {"i": 4, "j": 2, "x": x, "y": float(m.y.values[3])},  # a map since replaced
+        {"i": 6, "j": 2, "x": x, "y": y},
+        {"i": -1, "j": 2, "x": x, "y": y},
+        {"i": "4", "j": 2, "x": x, "y": y},
+        {"i": 4.0, "j": 2, "x": x, "y": y},
+        {"i": True, "j": 2, "x": x, "y": y},
+        {"i": 4, "j": 2, "x": float("nan"), "y": y},
+    ):
+        assert map_tab.picked_cell(bad, m) is None, bad
+
+
+def test_a_512_map_is_a_message_under_2_mb():
     at = _app()
-    at.select_slider(key="map.size").set_value(8).run()
-    names = [t.get("name") for t in _figure(at)["data"]]
-    assert "cells" in names
+    at.select_slider(key="map.size").set_value(512).run()
+    assert not at.exception
+    views = [e for e in at.get("bidi_component") if e.proto.component_name == "optviz_stability_map"]
+    assert views[0].proto.ByteSize() < 2_000_000
+    header, cells = _map(at)
+    assert (header["cells"]["nx"], header["cells"]["ny"]) == (512, 512)
+    assert cells["color"].shape == (512, 512) and len(header["x"]["values"]) == 512
 
 
 def test_a_pick_under_a_shared_rate_sets_the_shared_rate():
@@ -160,7 +201,7 @@ def test_the_y_axis_never_repeats_the_x_axis():
     at.selectbox(key=f"map.{optimizer}.x.name").set_value("batch_size").run()
     assert not at.exception and not at.error
     assert at.selectbox(key=f"map.{optimizer}.y.name").value == "lr"
-    assert "batch size" in _figure(at)["layout"]["xaxis"]["title"]["text"]
+    assert "batch size" in _header(at)["x"]["title"]
 
 
 def test_a_batch_size_axis_never_reaches_past_the_examples() -> None:
@@ -173,7 +214,7 @@ def test_a_batch_size_axis_never_reaches_past_the_examples() -> None:
 
 def test_the_map_names_the_competitor_as_the_race_does():
     at = _app()
-    title = _figure(at)["layout"]["title"]["text"]
+    title = _header(at)["title"]
     first = RaceSettings().competitors[0]
     assert title.startswith(f"Stability map of {first.title}:")
     assert first.optimizer not in title.split(":")[0]  # not the engine's name
@@ -226,4 +267,5 @@ def test_picking_a_cell_in_the_app_opens_the_race_it_made():
     next(b for b in app.button if b.key.endswith(".go")).click().run()
     assert not app.exception
     assert app.session_state["tab"] == "Race"
-    assert app.get("plotly_chart") == []  # the map tab is closed: its chart is not drawn
+    names = [e.proto.component_name for e in app.get("bidi_component")]
+    assert "optviz_stability_map" not in names  # the map tab is closed: its map is not drawn

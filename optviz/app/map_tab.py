@@ -6,10 +6,16 @@ steps, tolerance, eps placement, stochastic settings and the competitor's other 
 the race's settings, so the map follows the sidebar. Clicking a cell calls `on_pick` with
 `pick_settings(...)`: the keyword arguments of `optviz.run` for that cell plus the index of the
 competitor under "competitor"; `apply_pick` turns that into the race's new settings.
+
+The map itself is a custom component (`optviz/views/map_static/`) drawing `map_figure.map_payload`:
+~0.1-0.5 MB for a 512 x 512 map, where the plotly figure it replaces sent ~14 MB and had the page
+load plotly.js. Hovering, zooming and the tooltip happen in the browser; a click comes back as the
+component's "pick" trigger.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Callable, Mapping
@@ -25,7 +31,7 @@ from optviz.limits import CACHE_TTL, LIVE_MAP_STEPS, MAP_CACHE_ENTRIES, MAP_SLOT
 from optviz.params import HYPERPARAMETERS
 from optviz.settings import Competitor, RaceSettings, labels
 from optviz.sweep import MAX_CELLS_PER_SIDE, SCALES, Axis, StabilityMap, sweep
-from optviz.views.map_figure import AXIS_TITLES, QUANTITIES, map_figure, outcome
+from optviz.views.map_figure import ASSETS, AXIS_TITLES, QUANTITIES, Cells, cells, map_payload, outcome
 
 GRID_SIZES = (8, 16, 32, 64, 128, 256, MAX_CELLS_PER_SIDE)
 DEFAULT_SIZE = 64
@@ -124,6 +130,13 @@ def cached_map(request: MapRequest) -> StabilityMap:
         return compute(request)
 
 
+@st.cache_data(max_entries=MAP_CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+def cached_cells(request: MapRequest, quantity: str) -> Cells:
+    """The map's cells as the browser gets them (~0.1 s for 512 x 512): made once per map and
+    colour, not on every rerun of the tab."""
+    return cells(cached_map(request), quantity)
+
+
 # --------------------------------------------------------------------------------------- picking
 
 
@@ -214,19 +227,39 @@ def _sized(axis: Axis, size: int) -> Axis:
     return Axis(axis.name, axis.low, axis.high, size, axis.scale)
 
 
-def _handle_click(event: Any, m: StabilityMap, index: int, key: str, on_pick: Callable[[dict], None]) -> None:
-    points = event.get("selection", {}).get("points", []) if event else []
-    if not points:
-        return
-    point = points[0]
-    i, j = cell_at(m, float(point["x"]), float(point["y"]))
-    picked = pick_settings(m, index, i, j)
-    # A selection persists across reruns; act on each click once.
-    marker = f"{key}.picked"
-    if st.session_state.get(marker) == picked:
-        return
-    st.session_state[marker] = picked
-    on_pick(picked)
+def picked_cell(value: Any, m: StabilityMap) -> tuple[int, int] | None:
+    """The (column, row) a click on the map sent, or None: the browser's message is checked, never
+    trusted, and a click on a map since replaced (its values are not this map's) is dropped."""
+    if not isinstance(value, Mapping):
+        return None
+    i, j = value.get("i"), value.get("j")
+    if not all(isinstance(k, int) and not isinstance(k, bool) for k in (i, j)):
+        return None
+    if not (0 <= i < m.x.size and 0 <= j < m.y.size):
+        return None
+    if value.get("x") != float(m.x.values[i]) or value.get("y") != float(m.y.values[j]):
+        return None
+    return i, j
+
+
+def _handle_pick(value: Any, m: StabilityMap, index: int, on_pick: Callable[[dict], None]) -> None:
+    cell = picked_cell(value, m)
+    if cell is not None:
+        on_pick(pick_settings(m, index, *cell))
+
+
+@functools.cache
+def _component() -> Callable[..., Any]:
+    return st.components.v2.component(
+        "optviz_stability_map",
+        html=(ASSETS / "map.html").read_text(encoding="utf-8"),
+        css=(ASSETS / "map.css").read_text(encoding="utf-8"),
+        js=(ASSETS / "map.js").read_text(encoding="utf-8"),
+    )
+
+
+def _ignore() -> None:
+    """The pick is handled where the view is drawn (so that `on_pick` may rerun the script)."""
 
 
 def _axis_key(axis: Axis) -> str:
@@ -236,25 +269,20 @@ def _axis_key(axis: Axis) -> str:
 def _pick_controls(
     m: StabilityMap, index: int, near: tuple[int, int], key: str, on_pick: Callable[[dict], None]
 ) -> None:
-    """Choosing a cell by its values: works at every grid size (the click layer stops at 128 x 128)
-    and from the keyboard."""
+    """Choosing a cell by its values: from the keyboard, and for cells too small to point at."""
     # Keys carry the axes: another grid has other positions.
     key = f"{key}.pick.{_axis_key(m.x)}.{_axis_key(m.y)}"
+    # The labels once: `Axis.values` works them out on every call, and a slider asks per option
+    # (1,000 calls, 1.1 s of every rerun for a 512 x 512 map).
+    xs = [f"{v:.4g}" for v in m.x.values]
+    ys = [f"{v:.4g}" for v in m.y.values]
     with st.expander("Race with a cell's values"):
         a, b = st.columns(2)
         i = a.select_slider(
-            AXIS_TITLES[m.x.name],
-            range(m.x.size),
-            value=near[0],
-            format_func=lambda k: f"{m.x.values[k]:.4g}",
-            key=f"{key}.x",
+            AXIS_TITLES[m.x.name], range(m.x.size), value=near[0], format_func=xs.__getitem__, key=f"{key}.x"
         )
         j = b.select_slider(
-            AXIS_TITLES[m.y.name],
-            range(m.y.size),
-            value=near[1],
-            format_func=lambda k: f"{m.y.values[k]:.4g}",
-            key=f"{key}.y",
+            AXIS_TITLES[m.y.name], range(m.y.size), value=near[1], format_func=ys.__getitem__, key=f"{key}.y"
         )
         st.caption(f"This cell {outcome(m, j, i)}; final loss {m.final_loss[j, i]:.4g}.")
         if st.button("Race with these values", key=f"{key}.go"):
@@ -285,19 +313,31 @@ def stability_map(settings: RaceSettings, *, key: str, on_pick: Callable[[dict],
     if current.get("batch_size") == "full":
         current["batch_size"] = settings.example_count()
     numeric = {k: float(v) for k, v in current.items() if not isinstance(v, str)}
-    fig = map_figure(m, color_by, current=numeric, clickable=True, title=labels(settings.competitors)[index])
-    event = st.plotly_chart(
-        fig, key=f"{key}.chart", on_select="rerun", selection_mode="points", width="stretch"
+    payload = map_payload(
+        m,
+        color_by,
+        current=numeric,
+        title=labels(settings.competitors)[index],
+        the_cells=cached_cells(request, color_by),
     )
-    _handle_click(event, m, index, key, on_pick)
+    result = _component()(data=payload, key=f"{key}.view", on_pick_change=_ignore, width="stretch")
+    _handle_pick(result.get("pick"), m, index, on_pick)
     near = cell_at(m, numeric.get(m.x.name, m.x.values[0]), numeric.get(m.y.name, m.y.values[0]))
     _pick_controls(m, index, near, key, on_pick)
     s = request.settings
     st.caption(
         f"{request.cells:,} runs of {s.steps} steps from {s.start}, tolerance {s.tol:g}. "
-        "Red cells diverged; × marks the race's own values. "
-        "Click a cell (or choose one below) to race with its values."
+        "Red cells diverged; × marks the race's own values. Hover a cell for its values, "
+        "click it (or choose one below) to race with them; drag a box to zoom in."
     )
 
 
-__all__ = ["QUANTITIES", "apply_pick", "cell_at", "make_request", "pick_settings", "stability_map"]
+__all__ = [
+    "QUANTITIES",
+    "apply_pick",
+    "cell_at",
+    "make_request",
+    "pick_settings",
+    "picked_cell",
+    "stability_map",
+]

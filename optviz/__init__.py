@@ -4,12 +4,15 @@
 >>> result = optviz.run("adam", "beale", start=(1.0, 1.4), steps=500, lr=0.05)
 >>> result.xy.shape
 (501, 2)
+
+In a notebook, `optviz.race(["adam", "momentum"], "beale")` shows the race player.
 """
 
 from __future__ import annotations
 
 from optviz.api import Outcomes, Settings, Trajectory, evaluate, run, run_many
 from optviz.engine.optimizers import LECTURE_OPTIMIZERS, OPTIMIZERS, Optimizer
+from optviz.notebook import RaceRunner, RaceView, race
 from optviz.sweep import Axis, StabilityMap, sweep
 
 __all__ = [
@@ -18,10 +21,13 @@ __all__ = [
     "Axis",
     "Optimizer",
     "Outcomes",
+    "RaceRunner",
+    "RaceView",
     "Settings",
     "StabilityMap",
     "Trajectory",
     "evaluate",
+    "race",
     "run",
     "run_many",
     "sweep",

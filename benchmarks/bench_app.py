@@ -12,6 +12,12 @@
   changes on every display frame, so this is the frame rate the view sustains), and the time one frame
   of every view takes.
 Default: the lecture's seven optimizers x 500 steps on Beale's function.
+
+    python benchmarks/bench_app.py --first-visits 5
+
+measures only the first visitor after a server start, each time with a new server (the kernels
+already in the on-disk cache, as after `python -m optviz warm`): from navigation to the race
+drawn, and when the player got its data (the rest is the browser drawing the page).
 """
 
 from __future__ import annotations
@@ -121,6 +127,32 @@ def frame_rate(page: Any, speed: int, seconds: float = 3.0) -> tuple[float, floa
     return result["fps"], result["ms"], result["drawn"]
 
 
+def first_visits(app: str, query: str, count: int) -> None:
+    """Starts a server `count` times; each time the first visitor's wait, browser already open."""
+    waits, received = [], []
+    with sync_playwright() as p:
+        browser = launch(p)
+        context = browser.new_context()
+        context.new_page().goto("about:blank")  # the browser's own first page is not the app's
+        context.close()
+        for _ in range(count):
+            with streamlit_server(app, timeout=300) as server:
+                context = browser.new_context(viewport={"width": 1366, "height": 768})
+                page = context.new_page()
+                start = time.perf_counter()
+                page.goto(f"{server.url}/?{query}")
+                wait_for_race(page)
+                waits.append(time.perf_counter() - start)
+                received.append(float(state(page)["received"]) / 1000)  # ms since navigation
+                context.close()
+        browser.close()
+    runs = ", ".join(f"{s:.2f}" for s in waits)
+    print(f"race: {query}")
+    print(f"first visitor after a server start: median {statistics.median(waits):.2f} s  [{runs}]")
+    got = ", ".join(f"{s:.2f}" for s in received)
+    print(f"  of which until the player had its data: median {statistics.median(received):.2f} s  [{got}]")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -128,7 +160,13 @@ def main() -> None:
     parser.add_argument("--app", default="app.py")
     parser.add_argument("--query", default="surface=beale&steps=500", help="the race to measure")
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument(
+        "--first-visits", type=int, default=0, metavar="N", help="only the first visitor, N server starts"
+    )
     args = parser.parse_args()
+    if args.first_visits:
+        first_visits(args.app, args.query, args.first_visits)
+        return
 
     with streamlit_server(args.app, timeout=300) as server, sync_playwright() as p:
         url = f"{server.url}/?{args.query}"

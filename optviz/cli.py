@@ -628,13 +628,11 @@ def run_sweep(args: argparse.Namespace, stderr: TextIO) -> int:
 
 
 def warm() -> float:
-    """Compiles (or loads) both kernels; returns the seconds it took."""
-    t0 = time.perf_counter()
-    import optviz
+    """Compiles the engine's kernels into the on-disk cache (or loads them from it), printing its
+    progress (`optviz.engine.warm`); returns the seconds it took."""
+    from optviz.engine.warm import warm as warm_engine
 
-    optviz.run("adam", "beale", steps=2)
-    optviz.run_many("adam", "beale", [[1.0, 1.0]], 2)
-    return time.perf_counter() - t0
+    return warm_engine(sys.stdout)
 
 
 def build_parser() -> Parser:
@@ -653,7 +651,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as done:  # --help, or a usage error already reported in one line
         return int(done.code or 0)
     if args.command == "warm":
-        print(f"engine kernels ready in {warm():.1f} s")
+        warm()  # prints a line per compiled part and the total
         return 0
     what = "the export" if args.command == "export" else "the sweep"
     try:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optviz.engine.jit import jit
+from optviz.engine.jit import helper, jit
 from optviz.engine.rules import (
     B1T,
     B2T,
@@ -76,6 +76,7 @@ SURFACE_FUNCTIONS = (
     functions.line_fit,
 )
 
+# Each is called in one place, `value_grad_block`, where Numba inlines it.
 _f0, _f1, _f2, _f3, _f4, _f5, _f6, _f7, _f8, _f9, _f10, _f11, _f12 = (
     jit(inline="always")(fn) for fn in SURFACE_FUNCTIONS
 )
@@ -87,19 +88,18 @@ CUSTOM = len(SURFACE_FUNCTIONS)  # a typed formula: p is its program (see surfac
 @jit
 def _run_program(p, L, n):
     """A typed formula's `value_grad_block`: interprets its program over the points, one pass over
-    them per instruction, so each pass is a simple loop that LLVM vectorises."""
-    x = L[TX : TX + n]
-    y = L[TY : TY + n]
-    f = L[F : F + n]
-    gx = L[GX : GX + n]
-    gy = L[GY : GY + n]
+    them per instruction, so each pass is a simple loop that LLVM vectorises.
+
+    Rows are copied by loops, not slice assignments: those compile Numba's shape-mismatch error
+    message (about 3 s of compile time in every process that compiles them)."""
     n_ops = int(p[0])
     n_regs = int(p[1])
     base = program.HEADER
     consts = p[base + 4 * n_ops :]
     R = np.empty((n_regs, n))
-    R[0, :] = x[:n]
-    R[1, :] = y[:n]
+    for i in range(n):
+        R[0, i] = L[TX + i]
+        R[1, i] = L[TY + i]
     for k in range(n_ops):
         op = int(p[base + 4 * k])
         a = int(p[base + 4 * k + 1])
@@ -167,9 +167,13 @@ def _run_program(p, L, n):
         elif op == program.ARCTAN:
             for i in range(n):
                 r[i] = np.arctan(u[i])
-    f[:n] = R[int(p[3])]
-    gx[:n] = R[int(p[4])]
-    gy[:n] = R[int(p[5])]
+    rf = R[int(p[3])]
+    rgx = R[int(p[4])]
+    rgy = R[int(p[5])]
+    for i in range(n):
+        L[F + i] = rf[i]
+        L[GX + i] = rgx[i]
+        L[GY + i] = rgy[i]
 
 
 @jit
@@ -218,37 +222,31 @@ def value_grad_block(sid, p, L, n):
 
 
 @jit
-def surface_block(sid, p, L, n):
-    """f and its gradient at the trial points of a block: a typed formula's program or built-in
-    surface `sid` (outside the time loop; `_race` makes this choice itself)."""
-    if sid == CUSTOM:
-        _run_program(p, L, n)
-    else:
-        value_grad_block(sid, p, L, n)
-
-
-@jit
 def evaluate(sid, p, x, y):
-    """f and its gradient on arrays of points (any equal shapes), e.g. a plotting grid."""
-    xf = np.ascontiguousarray(x).ravel()
-    yf = np.ascontiguousarray(y).ravel()
-    n = xf.size
+    """f and its gradient at points given as two 1-D arrays of equal length (`optviz.evaluate`
+    flattens a grid and restores its shape)."""
+    n = x.size
     f = np.empty(n)
     gx = np.empty(n)
     gy = np.empty(n)
     L = np.empty(N_ROWS)
     for lo in range(0, n, BLOCK):
         m = min(BLOCK, n - lo)
-        L[TX : TX + m] = xf[lo : lo + m]
-        L[TY : TY + m] = yf[lo : lo + m]
-        surface_block(sid, p, L, m)
-        f[lo : lo + m] = L[F : F + m]
-        gx[lo : lo + m] = L[GX : GX + m]
-        gy[lo : lo + m] = L[GY : GY + m]
-    return f.reshape(x.shape), gx.reshape(x.shape), gy.reshape(x.shape)
+        for i in range(m):
+            L[TX + i] = x[lo + i]
+            L[TY + i] = y[lo + i]
+        if sid == CUSTOM:
+            _run_program(p, L, m)
+        else:
+            value_grad_block(sid, p, L, m)
+        for i in range(m):
+            f[lo + i] = L[F + i]
+            gx[lo + i] = L[GX + i]
+            gy[lo + i] = L[GY + i]
+    return f, gx, gy
 
 
-@jit(inline="always")
+@helper
 def _settle(L, i, t, fi, gx, gy, fmin, tol):
     """Lane i's part of a check, given its loss and gradient; returns (alive, ended) as 0 or 1."""
     L[GX + i] = gx
@@ -287,15 +285,16 @@ def _check(L, t, fmin, tol, n):
 
 
 @jit
-def _check_batch(L, t, Q, noise, fmin, tol, n):
+def _check_batch(L, t, lookahead, noise, fmin, tol, n):
     """`_check` for a stochastic run: the gradient gets the batch's term of update t + 1, evaluated
-    at the gradient's point (rows Q)."""
+    at the gradient's point: the lookahead point (rows Q) for Nesterov, else the iterate (rows T).
+    (A flag rather than the rows' offset: a constant offset would compile this once per offset.)"""
     dxx, dxy, dyy, ax, ay = noise[t, 0], noise[t, 1], noise[t, 2], noise[t, 3], noise[t, 4]
     n_alive = 0
     n_ended = 0
     for i in range(n):
-        qx = L[Q + i]
-        qy = L[Q + BLOCK + i]
+        qx = L[QX + i] if lookahead else L[TX + i]
+        qy = L[QY + i] if lookahead else L[TY + i]
         gx = L[GX + i] + (dxx * qx + dxy * qy + ax)
         gy = L[GY + i] + (dxy * qx + dyy * qy + ay)
         alive, ended = _settle(L, i, t, L[F + i], gx, gy, fmin, tol)
@@ -344,7 +343,7 @@ def _lookahead_back(L, n):
         L[QY + i] = qy
 
 
-@jit
+@jit(inline="always")
 def _race(opt, sid, p, L, steps, noise, fmin, tol, n, rec_xy, rec_loss, rec_grad, rec_rate):
     """The time loop of `race` over a prepared block L.
 
@@ -352,6 +351,8 @@ def _race(opt, sid, p, L, steps, noise, fmin, tol, n, rec_xy, rec_loss, rec_grad
     inlines a helper that takes an array: either would add atomic reference counting to every
     step, which costs more than a whole one-lane step. For the same reason the choice between a
     typed formula and a built-in surface is made here rather than in a function of its own.
+    Numba inlines this whole function into `race` (counting references to its arrays once per
+    block): as a function of its own it was compiled twice, alone and again inside `race`.
     """
     record = rec_xy.shape[0] > 0
     for t in range(steps + 1):
@@ -369,10 +370,8 @@ def _race(opt, sid, p, L, steps, noise, fmin, tol, n, rec_xy, rec_loss, rec_grad
             _lookahead_back(L, n)
         if noise.shape[0] == 0:
             n_alive, n_ended = _check(L, t, fmin, tol, n)
-        elif opt == NESTEROV:
-            n_alive, n_ended = _check_batch(L, t, QX, noise, fmin, tol, n)
         else:
-            n_alive, n_ended = _check_batch(L, t, TX, noise, fmin, tol, n)
+            n_alive, n_ended = _check_batch(L, t, opt == NESTEROV, noise, fmin, tol, n)
         if n_ended > 0:
             _step_back(L, t, n)
         if record and L[DIV] < 0.0:
@@ -428,9 +427,13 @@ def race(
         _start_block(L, H, x, y, box, lo, m)
         _race(opt, sid, p, L, steps, noise, fmin, tol, m, rec_xy, rec_loss, rec_grad, rec_rate)
         # Lanes that ended keep their last good iterate; its loss was finite when it was checked.
-        L[TX : TX + m] = L[X : X + m]
-        L[TY : TY + m] = L[Y : Y + m]
-        surface_block(sid, p, L, m)
+        for i in range(m):
+            L[TX + i] = L[X + i]
+            L[TY + i] = L[Y + i]
+        if sid == CUSTOM:
+            _run_program(p, L, m)
+        else:
+            value_grad_block(sid, p, L, m)
         for i in range(m):
             x[lo + i] = L[X + i]
             y[lo + i] = L[Y + i]

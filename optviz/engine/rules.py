@@ -4,8 +4,9 @@ Every rule updates a block of up to BLOCK trajectories ("lanes") at once: a loop
 LLVM vectorises. Each lane's step d is applied at once by `_move` (the trial iterate is w - d), so
 an update makes one pass over the block. Each rule also writes the effective per-coordinate
 learning rate r (what multiplies the gradient: eta / sqrt(G + eps) for the adaptive methods) for
-the teaching overlays. The rules are inlined into `update`, which thus calls no other function:
-a call would make Numba count references to L around it, atomically, on every update.
+the teaching overlays. The rules are inlined into `update` by Numba, and their small helpers
+(`jit.helper`) into the rules by LLVM, so `update` calls no other function: a call would make
+Numba count references to L around it, atomically, on every update.
 
 All of a block's per-lane numbers live in one flat float64 array L, one row of BLOCK numbers per
 quantity: `L[MX + i]` is lane i's m_x. Why: accesses at constant offsets of one array let LLVM
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optviz.engine.jit import jit
+from optviz.engine.jit import helper, jit
 
 # Optimizer ids: the position of each rule in `update`'s dispatch below.
 GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADADELTA, ADAM, AMSGRAD, NADAM, ADAMW, LION = range(11)
@@ -51,7 +52,7 @@ HYPER_ROWS = (ETA, GAMMA, BETA1, BETA2, EPS_IN, EPS_OUT, LAMBDA)
 SHARED = BOX + 4
 
 
-@jit(inline="always")
+@helper
 def _mark(d, t, now):
     """t where `now`, else d, for a step marker d (divergence, hit) that is -1 wherever `now` holds.
     Written as arithmetic so that it is stored with a plain store, not a masked one; it is exact:
@@ -59,7 +60,7 @@ def _mark(d, t, now):
     return d + ((t - d) if now else 0.0)
 
 
-@jit(inline="always")
+@helper
 def _inv_root(G, eps_in, eps_out):
     """1 / (sqrt(G + eps_in) + eps_out); 0 when that root is 0 (eps = 0 and a coordinate whose
     gradient has always been 0), so such a coordinate stays put instead of taking 0 / 0."""
@@ -67,7 +68,7 @@ def _inv_root(G, eps_in, eps_out):
     return 1.0 / root if root > 0.0 else 0.0
 
 
-@jit(inline="always")
+@helper
 def _adaptive_rates(L, i, Gx, Gy):
     """Lane i's per-coordinate learning rates eta / (sqrt(G + eps_in) + eps_out), stored in rows R
     (what the app plots) and returned."""
@@ -79,7 +80,7 @@ def _adaptive_rates(L, i, Gx, Gy):
     return rx, ry
 
 
-@jit(inline="always")
+@helper
 def _box(L):
     """The bounds outside which an iterate has diverged, read once before a rule's lane loop: as
     far as the compiler can tell, a store in the loop could change them, which would stop it
@@ -87,7 +88,7 @@ def _box(L):
     return L[BOX], L[BOX + 1], L[BOX + 2], L[BOX + 3]
 
 
-@jit(inline="always")
+@helper
 def _move(L, box, i, t, dx, dy):
     """Trial iterate T = w - d for lane i if it is alive (div < 0); ends it (div = t) if w - d is
     not finite or leaves the box, and then T = w. Rows P keep w. Branch-free: loads are
@@ -190,7 +191,7 @@ def adadelta(L, t, n):
         _move(L, box, i, t, eta * delta_x, eta * delta_y)
 
 
-@jit(inline="always")
+@jit(inline="always")  # called in two places, one of them with a constant lane
 def _advance_powers(L, i):
     """beta1^t, beta2^t of lane i (running products in rows B1T, B2T) advanced to this update;
     returns the bias corrections 1 / (1 - beta1^t), 1 / (1 - beta2^t) (the reciprocals save two
@@ -202,7 +203,7 @@ def _advance_powers(L, i):
     return 1.0 / (1.0 - q1), 1.0 / (1.0 - q2)
 
 
-@jit(inline="always")
+@helper
 def _bias_corrections(L, n):
     """Rows K1, K2: every lane's bias corrections for this update. When the lanes share beta1 and
     beta2 (as a run_many's do unless one of them is given per run), the first lane's serve them
@@ -217,7 +218,7 @@ def _bias_corrections(L, n):
             L[K1 + i], L[K2 + i] = _advance_powers(L, i)
 
 
-@jit(inline="always")
+@helper
 def _moments(L, i):
     """Adam's moments for lane i: m <- beta1 m + (1 - beta1) g;  G <- beta2 G + (1 - beta2) g^2.
     Returns m, G and the lane's bias corrections (`_bias_corrections` computed them)."""

@@ -244,7 +244,11 @@ def race_player(
         if speed is not None and on_speed is not None:
             on_speed(speed)
 
-    _component()(data=data, key=key, on_start_change=started, on_speed_change=sped, width="stretch")
+    # Sent as the bytes of its JSON text, which Streamlit forwards as they are: a dict or a string
+    # it first checks for dataframes, importing pandas and pyarrow (up to a second of the first
+    # visitor's wait) though a race holds none.
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    _component()(data=raw, key=key, on_start_change=started, on_speed_change=sped, width="stretch")
 
 
 __all__ = ["HEIGHT", "chosen_speed", "clicked_point", "payload", "race_player"]

@@ -34,7 +34,8 @@ const ICONS = {
 };
 
 export default function mount(component) {
-  const { data, parentElement, setTriggerValue } = component;
+  const { parentElement, setTriggerValue } = component;
+  const data = raceData(component.data);
   let player = PLAYERS.get(parentElement);
   if (!player || player.destroyed) {
     player = new Player(parentElement);
@@ -49,6 +50,12 @@ export default function mount(component) {
 }
 
 // ------------------------------------------------------------------------------------------ helpers
+
+// The race arrives as the bytes of its JSON text (see race_player in __init__.py).
+function raceData(raw) {
+  if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) return JSON.parse(new TextDecoder().decode(raw));
+  return typeof raw === "string" ? JSON.parse(raw) : raw;
+}
 
 function f32(b64) {
   const bin = atob(b64);

@@ -34,10 +34,12 @@ export function vertexColors(heights, n, zh, ramp, light, floor) {
 
 // The mesh drawn into a buffer of `width` x `height` pixels, `k` pixels per CSS pixel, through the
 // projection `p` (projection.fit). Returns RGBA words (0 where the surface is not) and depths
-// (-Infinity there).
-export function rasterize(p, heights, colors, n, width, height, k) {
-  const pixels = new Uint32Array(width * height);
-  const depth = new Float32Array(width * height).fill(-Infinity);
+// (-Infinity there). `into` ({pixels, depth} of the same size, e.g. the last result) is reused.
+export function rasterize(p, heights, colors, n, width, height, k, into = null) {
+  const size = width * height;
+  const reuse = into && into.pixels.length === size && into.depth.length === size;
+  const pixels = reuse ? into.pixels.fill(0) : new Uint32Array(size);
+  const depth = (reuse ? into.depth : new Float32Array(size)).fill(-Infinity);
   const sx = new Float32Array(n * n);
   const sy = new Float32Array(n * n);
   const sd = new Float32Array(n * n);
@@ -119,7 +121,7 @@ export function depthAt(buffer, x, y) {
 // than `tol`. Lenient where the surface is steep on screen: hidden only when the surface is in front
 // at every buffer pixel around the point.
 export function visible(buffer, x, y, d, tol) {
-  const r = Math.max(1, Math.round(buffer.k));
+  const r = 1;
   const px = Math.floor(x * buffer.k);
   const py = Math.floor(y * buffer.k);
   for (let j = py - r; j <= py + r; j++)

@@ -213,15 +213,19 @@ export class SurfaceView extends View {
     const k = this.dpr >= 2 ? this.dpr : 2 * this.dpr;
     const width = Math.round(this.w * k);
     const height = Math.round(this.h * k);
-    this.buffer = rasterize(this.proj, this.heights, this.colors, n, width, height, k);
     if (!this.offscreen) this.offscreen = document.createElement("canvas");
     const off = this.offscreen;
-    off.width = width;
-    off.height = height;
     const octx = off.getContext("2d");
-    const image = octx.createImageData(width, height);
-    new Uint32Array(image.data.buffer).set(this.buffer.pixels);
-    octx.putImageData(image, 0, 0);
+    if (off.width !== width || off.height !== height || !this.imageData) {
+      off.width = width;
+      off.height = height;
+      this.imageData = octx.createImageData(width, height);
+      this.buffer = null;
+    }
+    // the surface is drawn straight into the image's pixels
+    const into = this.buffer || { pixels: new Uint32Array(this.imageData.data.buffer), depth: new Float32Array(width * height) };
+    this.buffer = rasterize(this.proj, this.heights, this.colors, n, width, height, k, into);
+    octx.putImageData(this.imageData, 0, 0);
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = "high";
     ctx.drawImage(off, 0, 0, this.w, this.h);

@@ -902,9 +902,11 @@ function vertexColors(heights, n, zh, ramp, light, floor) {
     }
   return out;
 }
-function rasterize(p, heights, colors, n, width, height, k) {
-  const pixels = new Uint32Array(width * height);
-  const depth = new Float32Array(width * height).fill(-Infinity);
+function rasterize(p, heights, colors, n, width, height, k, into = null) {
+  const size = width * height;
+  const reuse = into && into.pixels.length === size && into.depth.length === size;
+  const pixels = reuse ? into.pixels.fill(0) : new Uint32Array(size);
+  const depth = (reuse ? into.depth : new Float32Array(size)).fill(-Infinity);
   const sx = new Float32Array(n * n);
   const sy = new Float32Array(n * n);
   const sd = new Float32Array(n * n);
@@ -980,7 +982,7 @@ function depthAt(buffer, x, y) {
   return buffer.depth[py * buffer.width + px];
 }
 function visible(buffer, x, y, d, tol) {
-  const r = Math.max(1, Math.round(buffer.k));
+  const r = 1;
   const px = Math.floor(x * buffer.k);
   const py = Math.floor(y * buffer.k);
   for (let j = py - r; j <= py + r; j++)
@@ -1206,15 +1208,18 @@ var SurfaceView = class extends View {
     const k = this.dpr >= 2 ? this.dpr : 2 * this.dpr;
     const width = Math.round(this.w * k);
     const height = Math.round(this.h * k);
-    this.buffer = rasterize(this.proj, this.heights, this.colors, n, width, height, k);
     if (!this.offscreen) this.offscreen = document.createElement("canvas");
     const off = this.offscreen;
-    off.width = width;
-    off.height = height;
     const octx = off.getContext("2d");
-    const image = octx.createImageData(width, height);
-    new Uint32Array(image.data.buffer).set(this.buffer.pixels);
-    octx.putImageData(image, 0, 0);
+    if (off.width !== width || off.height !== height || !this.imageData) {
+      off.width = width;
+      off.height = height;
+      this.imageData = octx.createImageData(width, height);
+      this.buffer = null;
+    }
+    const into = this.buffer || { pixels: new Uint32Array(this.imageData.data.buffer), depth: new Float32Array(width * height) };
+    this.buffer = rasterize(this.proj, this.heights, this.colors, n, width, height, k, into);
+    octx.putImageData(this.imageData, 0, 0);
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = "high";
     ctx.drawImage(off, 0, 0, this.w, this.h);

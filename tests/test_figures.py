@@ -1,6 +1,7 @@
 """What the views show, computed once in Python, and the player's payload that carries it: titles,
-the colour scale (bands, ramp, ticks, labels), tick ladders, the curves' log axes, the contour picture
-with its lines, one colour per runner, the divergence note, a compact payload."""
+the colour scale (bands, ticks, labels), the 3-D mesh's lit colours, tick ladders, the curves' log
+axes, the contour picture with its lines, one colour per runner, the divergence note, a compact
+payload."""
 
 from __future__ import annotations
 
@@ -108,16 +109,22 @@ def test_linear_colours_otherwise():
     assert [v for v, _ in scale.ticks()] == figures.nice_ticks(scale.low, scale.high)
 
 
-def test_the_ramp_is_the_continuous_scale_from_low_to_high(race):
+def test_the_3d_mesh_is_coloured_by_the_continuous_scale_and_lit_from_above(race):
     scale = figures.color_scale(race.surface)
-    ramp = np.frombuffer(scale.ramp(), dtype=np.uint8).reshape(-1, 3)
-    assert ramp.shape == (figures.RAMP_SIZE, 3)
-    assert tuple(ramp[0]) == style.hex_to_rgb(style.colormap(0.0))
-    assert tuple(ramp[-1]) == style.hex_to_rgb(style.colormap(1.0))
-    # the bands' colours are the ramp's at the bands' middles
-    for i, color in enumerate(scale.band_colors()):
-        t = (i + 0.5) / scale.bands
-        assert np.abs(ramp[round(t * (figures.RAMP_SIZE - 1))] - style.hex_to_rgb(color)).max() <= 3
+    _, _, z = figures.surface_mesh(race.surface)
+    colors = figures.mesh_colors(race.surface).astype(int)
+    assert colors.shape == (*z.shape, 3)
+    unit = (z - scale.low) / (scale.high - scale.low)
+    pure = np.array([style.hex_to_rgb(style.colormap(t)) for t in unit.ravel()]).reshape(colors.shape)
+    # shading only darkens, and never below the floor
+    assert (colors <= pure + 1).all()
+    assert (colors >= np.floor(pure * figures.SHADE_FLOOR) - 1).all()
+    # a level surface faces the light wholly or not: its colour is the scale's own
+    import surfaces as surfaces_module
+
+    flat = surfaces_module.from_formula("0*x + 0*y + 1", domain=((-1, 1), (-1, 1)), minima=[(0, 0)])
+    level = figures.mesh_colors(flat)
+    assert len(np.unique(level.reshape(-1, 3), axis=0)) == 1
 
 
 def test_the_contour_picture_covers_the_domain_with_the_scale(race):
@@ -202,19 +209,14 @@ def test_payload_carries_every_tick_label_and_style_constant_the_views_draw(race
     s = data["surface"]
     assert s["axes"] == {"x": figures.tick_ladder(x0, x1), "y": figures.tick_ladder(y0, y1)}
     assert s["scale"]["ticks"] == [[t, label] for t, label in scale.ticks()]
-    assert base64.b64decode(s["scale"]["ramp"]) == scale.ramp()
+    assert base64.b64decode(s["mesh"]["rgb"]) == figures.mesh_colors(race.surface).tobytes()
     assert s["image"]["palette"][0] == list(style.hex_to_rgb(scale.band_colors()[0]))
     axes = figures.curve_axes(race)
     for kind in ("loss", "distance", "rate"):
         assert data["axes"][kind]["ticks"] == [[k, label] for k, label in axes[kind].ticks]
     assert data["axes"]["step"] == figures.tick_ladder(0, STEPS)
     st = data["style"]
-    assert (st["zAspect"], st["lift"], st["light"], st["shadeFloor"]) == (
-        figures.Z_ASPECT,
-        figures.LIFT,
-        list(figures.LIGHT),
-        figures.SHADE_FLOOR,
-    )
+    assert (st["zAspect"], st["lift"], st["camera"]) == (figures.Z_ASPECT, figures.LIFT, list(figures.CAMERA))
     assert st["colors"]["minimum"] == figures.MINIMUM_COLOR
 
 

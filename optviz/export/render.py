@@ -23,11 +23,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
-from optviz.api import evaluate
 from optviz.export import marks
 from optviz.export.options import ExportOptions
 from optviz.racing import Race, Runner
-from optviz.views import figures, style
+from optviz.views import figures
 
 INCHES = (12.8, 7.2)  # the figure's size; the resolution only changes the dpi, so text scales with it
 FONT_PT = 12.5
@@ -224,34 +223,11 @@ class ContourScene(Scene):
         self.ends.set_visible(bool(ended_mask.any()))
 
 
-def _face_colors(race: Race, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Each mesh face in the app's colours at the loss at its centre, lit as the player lights it.
-
-    The colours are the scale's continuous ones: bands drawn face by face would turn every band edge
-    into a staircase on a 48 x 48 mesh. The light (figures.LIGHT, figures.SHADE_FLOOR) is softer than
-    matplotlib's own shading, which darkens the far walls of a valley to near black.
-    """
-    cx = (x[:-1] + x[1:]) / 2
-    cy = (y[:-1] + y[1:]) / 2
-    X, Y = np.meshgrid(cx, cy)
-    f, _, _ = evaluate(race.surface, X, Y)
-    unit = figures.color_scale(race.surface).unit(np.where(np.isfinite(f), f, np.inf))
-    rgb = np.array([_rgb(style.colormap(t)) for t in unit.ravel()]).reshape(*unit.shape, 3)
-    # Normals of the drawn surface, with z scaled as the box shows it (x and y span 1, z Z_ASPECT).
-    scale = figures.color_scale(race.surface)
-    zs = (z - scale.low) / (scale.high - scale.low) * figures.Z_ASPECT
-    # Slopes per face (the mean of its two edges), per box unit: a face is 1/(n - 1) of the box wide.
-    nx = -(np.diff(zs, axis=1)[:-1] + np.diff(zs, axis=1)[1:]) / 2 * (x.size - 1)
-    ny = -(np.diff(zs, axis=0)[:, :-1] + np.diff(zs, axis=0)[:, 1:]) / 2 * (y.size - 1)
-    light = np.array(figures.LIGHT) / np.linalg.norm(figures.LIGHT)
-    lit = (nx * light[0] + ny * light[1] + light[2]) / np.sqrt(nx**2 + ny**2 + 1.0)
-    floor = figures.SHADE_FLOOR
-    return rgb * (floor + (1.0 - floor) * np.clip(lit, 0.0, 1.0))[..., None]
-
-
-def _rgb(color: str) -> tuple[float, float, float]:
-    r, g, b = style.hex_to_rgb(color)
-    return r / 255.0, g / 255.0, b / 255.0
+def _face_colors(surface) -> np.ndarray:
+    """Each mesh face in the player's colours, lit as the player lights it: the mean of its corners'
+    `figures.mesh_colors`, as RGB in [0, 1]."""
+    c = figures.mesh_colors(surface).astype(np.float64) / 255.0
+    return (c[:-1, :-1] + c[:-1, 1:] + c[1:, :-1] + c[1:, 1:]) / 4.0
 
 
 class SurfaceScene(Scene):
@@ -263,7 +239,7 @@ class SurfaceScene(Scene):
         self.ax = ax
         x, y, z = figures.surface_mesh(surface)
         X, Y = np.meshgrid(x, y)
-        colors = _face_colors(race, x, y, np.asarray(z))
+        colors = _face_colors(surface)
         ax.plot_surface(X, Y, z, facecolors=colors, shade=False, linewidth=0, antialiased=False)
         (x0, x1), (y0, y1) = surface.domain
         lift = marks.lift(surface)

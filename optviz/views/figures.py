@@ -41,7 +41,6 @@ Z_ASPECT = 0.65  # 3-D box: height over width (x and y span the same width)
 LIFT = 0.015  # 3-D: paths and marks sit this share of the height scale above the surface
 LIGHT = (-0.3, -0.4, 1.0)  # 3-D: where the light comes from (x, y, up), fixed to the surface
 SHADE_FLOOR = 0.72  # 3-D: a face turned away from the light keeps this share of its colour
-RAMP_SIZE = 256  # colours of the continuous scale sent for the 3-D surface
 MINIMUM_COLOR = "#ffffff"
 MINIMUM_EDGE = "#222222"
 RING_COLOR = "#ffffff"  # the ring around a head
@@ -153,11 +152,6 @@ class ColorScale:
 
     def band_colors(self) -> list[str]:
         return [colormap((i + 0.5) / self.bands) for i in range(self.bands)]
-
-    def ramp(self, size: int = RAMP_SIZE) -> bytes:
-        """The continuous scale as `size` RGB byte triples from the lowest loss to the highest: the 3-D
-        surface is coloured from it (bands drawn face by face would look like terraces)."""
-        return bytes(v for i in range(size) for v in hex_to_rgb(colormap(i / (size - 1))))
 
     @property
     def title(self) -> str:
@@ -295,6 +289,31 @@ def _mesh(key: SurfaceKey, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def surface_mesh(surface: Surface, size: int = MESH_SIZE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """x (n,), y (n,) and the height z (n, n) shown in 3-D: the colour scale's transformed loss."""
     return _mesh(SurfaceKey.of(surface), size)
+
+
+@functools.lru_cache(maxsize=16)
+def _mesh_colors(key: SurfaceKey, size: int) -> np.ndarray:
+    _, _, z = _mesh(key, size)
+    scale = _color_scale(key)
+    unit = (np.asarray(z) - scale.low) / (scale.high - scale.low)
+    rgb = np.array([hex_to_rgb(colormap(t)) for t in unit.ravel()], dtype=np.float64).reshape(size, size, 3)
+    # Normals in the box as drawn: x and y span 2 over size - 1 steps, the height 2 * Z_ASPECT.
+    step = 2.0 / (size - 1)
+    gy, gx = np.gradient(unit * 2.0 * Z_ASPECT, step)
+    light = np.asarray(LIGHT) / np.linalg.norm(LIGHT)
+    lit = (-gx * light[0] - gy * light[1] + light[2]) / np.sqrt(gx**2 + gy**2 + 1.0)
+    shade = SHADE_FLOOR + (1.0 - SHADE_FLOOR) * np.clip(lit, 0.0, 1.0)
+    out = np.rint(rgb * shade[..., None]).astype(np.uint8)
+    out.flags.writeable = False
+    return out
+
+
+def mesh_colors(surface: Surface, size: int = MESH_SIZE) -> np.ndarray:
+    """Each 3-D mesh vertex's colour (size, size, 3 RGB bytes; rows along y): the colour scale's
+    continuous colour at its height (bands drawn face by face would look like terraces), lit from
+    LIGHT, a direction fixed to the surface, with SHADE_FLOOR the share a slope turned away from it
+    keeps. The player shades smoothly between them; the video frames colour each face by its corners."""
+    return _mesh_colors(SurfaceKey.of(surface), size)
 
 
 # ------------------------------------------------------------------------------------ race values

@@ -1,7 +1,7 @@
-// Scales: tick sets chosen from the ladder Python sends, the colour ramp, read-out text.
+// Scales: tick sets chosen from the ladder Python sends, places on the colour scale, read-out text.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { lossOf, pickTicks, rampColor, sci, unit } from "../../optviz/views/player/src/scales.js";
+import { lossOf, pickTicks, sci, unit } from "../../optviz/views/player/src/scales.js";
 
 // figures.tick_ladder(-4.5, 4.5), as the payload carries it
 const LADDER = {
@@ -19,15 +19,6 @@ test("the tick set for a count is the rung the ladder names, counts clamped to t
   assert.equal(pickTicks(LADDER, 400).length, 9);
   assert.equal(pickTicks(LADDER, -3).length, 1);
   assert.equal(pickTicks(LADDER, 4.6), LADDER.rungs[1]);
-});
-
-test("the ramp is looked up, not recomputed: its ends and middle are its own entries", () => {
-  const ramp = new Uint8Array([0, 0, 0, 10, 20, 30, 255, 255, 255]);
-  assert.deepEqual(rampColor(ramp, 0), [0, 0, 0]);
-  assert.deepEqual(rampColor(ramp, 0.5), [10, 20, 30]);
-  assert.deepEqual(rampColor(ramp, 1), [255, 255, 255]);
-  assert.deepEqual(rampColor(ramp, 7), [255, 255, 255]);
-  assert.deepEqual(rampColor(ramp, -1), [0, 0, 0]);
 });
 
 test("a value's place on the colour scale is clipped to its ends", () => {

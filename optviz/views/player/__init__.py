@@ -2,10 +2,10 @@
 
 `payload(race, view)` is everything the browser needs, as plain JSON data: float32 arrays in base64,
 the contour as run-length coded palette indices, and every value a view shows that is not the race's
-own numbers -- colour scale (bands, continuous ramp, ticks and labels), tick values and labels of
-each axis, titles, marker sizes, colours, the 3-D camera, box and light -- computed here, in Python,
-by `optviz.views.figures` (the video frames draw with the same values). ~0.13 MB for 7 runners x 500
-steps.
+own numbers -- colour scale (bands, ticks and labels), the 3-D mesh's lit colours, tick values and
+labels of each axis, titles, marker sizes, colours, the 3-D camera and box -- computed here, in
+Python, by `optviz.views.figures` (the video frames draw with the same values). ~0.15 MB for 7
+runners x 500 steps.
 
 The browser's side is one ES module, `static/player.js`, built from the modules under `src/` (see
 README, "The player's JavaScript"). Its default export `mount({data, parentElement, setTriggerValue})`
@@ -20,7 +20,7 @@ is clicked (only when `data.clickable`), `("speed", n)` when the speed menu chan
 listens to neither passes a function that does nothing.
 
 In the app, a click on the map comes back as `on_start((x, y))`, called before the script reruns.
-The component's HTML, CSS and JS (~80 kB) are registered inline with `st.components.v2.component`;
+The component's HTML, CSS and JS (~65 kB) are registered inline with `st.components.v2.component`;
 the browser imports the module once per page (its blob URL is cached by content). The player draws
 on canvases and loads no plotly.js: on this kind of machine the 4.8 MB plotly.js bundle took
 2.2-3.8 s to load, `Plotly.restyle` of the paths 50-60 ms per frame and a 3-D restyle 0.2-0.8 s
@@ -118,12 +118,15 @@ def _surface_data(key: figures.SurfaceKey) -> dict[str, Any]:
             "high": scale.high,
             "offset": scale.offset,
             "colors": scale.band_colors(),
-            "ramp": base64.b64encode(scale.ramp()).decode("ascii"),
             "ticks": [[t, label] for t, label in scale.ticks()],
             "title": scale.title,
         },
         "axes": {"x": figures.tick_ladder(x0, x1), "y": figures.tick_ladder(y0, y1)},
-        "mesh": {"n": int(z.shape[0]), "z": _b64(z)},
+        "mesh": {
+            "n": int(z.shape[0]),
+            "z": _b64(z),
+            "rgb": base64.b64encode(figures.mesh_colors(s).tobytes()).decode("ascii"),
+        },
     }
     # The browser redraws the map and the surface only when this changes (not for every new race).
     data["key"] = hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=8).hexdigest()
@@ -162,8 +165,6 @@ STYLE = {
     "camera": list(figures.CAMERA),
     "zAspect": figures.Z_ASPECT,
     "lift": figures.LIFT,
-    "light": list(figures.LIGHT),
-    "shadeFloor": figures.SHADE_FLOOR,
     "note": figures.DIVERGED_NOTE,
     "floor": figures.CURVE_FLOOR,
     "colors": {

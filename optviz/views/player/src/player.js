@@ -54,7 +54,6 @@ export class Player {
     this.runners = decodeRunners(data, this.hidden);
     this.drawOrder = data.order.map((i) => this.runners[i]);
     this.mesh = f32(data.surface.mesh.z);
-    this.ramp = bytes(data.surface.scale.ramp);
     const sameStart = previous && previous.start[0] === data.start[0] && previous.start[1] === data.start[1];
     if (!previous || (!sameStart && !this.playing)) {
       // a new race or a new start point: show the whole paths at once; Play replays them

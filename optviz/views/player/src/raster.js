@@ -1,36 +1,7 @@
-// The 3-D surface drawn pixel by pixel: colours interpolated across each triangle (smooth shading)
-// with a depth buffer, which also tells which parts of a path the surface hides. Pure functions of
+// The 3-D surface drawn pixel by pixel: its vertices' colours (lit in Python,
+// figures.mesh_colors) interpolated across each triangle (smooth shading), with a depth buffer, which also tells which parts of a path the surface hides. Pure functions of
 // typed arrays, no DOM.
 import { project } from "./projection.js";
-import { rampColor } from "./scales.js";
-
-// Each mesh vertex's colour: the continuous colour ramp at its height, lit from `light` (a direction
-// fixed to the surface: x, y, up) with `floor` the share a face turned away from it keeps.
-// `heights` are the scene heights (n x n, rows along y), in [-zh, zh].
-export function vertexColors(heights, n, zh, ramp, light, floor) {
-  const out = new Uint8Array(n * n * 3);
-  const ln = Math.hypot(light[0], light[1], light[2]);
-  const L = light.map((v) => v / ln);
-  const step = 2 / (n - 1); // scene units between vertices
-  const at = (i, j) => heights[j * n + i];
-  for (let j = 0; j < n; j++)
-    for (let i = 0; i < n; i++) {
-      const i0 = Math.max(0, i - 1);
-      const i1 = Math.min(n - 1, i + 1);
-      const j0 = Math.max(0, j - 1);
-      const j1 = Math.min(n - 1, j + 1);
-      const gx = (at(i1, j) - at(i0, j)) / ((i1 - i0) * step);
-      const gy = (at(i, j1) - at(i, j0)) / ((j1 - j0) * step);
-      const lit = (-gx * L[0] - gy * L[1] + L[2]) / Math.hypot(gx, gy, 1);
-      const shade = floor + (1 - floor) * Math.max(0, Math.min(1, lit));
-      const [r, g, b] = rampColor(ramp, (at(i, j) / zh + 1) / 2);
-      const k = 3 * (j * n + i);
-      out[k] = Math.round(r * shade);
-      out[k + 1] = Math.round(g * shade);
-      out[k + 2] = Math.round(b * shade);
-    }
-  return out;
-}
 
 // The mesh drawn into a buffer of `width` x `height` pixels, `k` pixels per CSS pixel, through the
 // projection `p` (projection.fit). Returns RGBA words (0 where the surface is not) and depths

@@ -1,4 +1,4 @@
-// Scales: what the payload computed (ticks, labels, the colour ramp) chosen and looked up here. The
+// Scales: what the payload computed (ticks and their labels) chosen here, and read-out text. The
 // values themselves come from optviz.views.figures; nothing here computes a tick or a colour again.
 
 // The tick set for an axis with room for about `count` ticks, from a ladder the payload sent
@@ -20,13 +20,6 @@ export function sci(v) {
 export function unit(scale, value) {
   const t = (value - scale.low) / (scale.high - scale.low);
   return t < 0 ? 0 : t > 1 ? 1 : t;
-}
-
-// The continuous colour ramp (figures.ColorScale.ramp: RGB byte triples) at t in [0, 1], as [r, g, b].
-export function rampColor(ramp, t) {
-  const n = ramp.length / 3;
-  const i = Math.max(0, Math.min(n - 1, Math.round(t * (n - 1))));
-  return [ramp[3 * i], ramp[3 * i + 1], ramp[3 * i + 2]];
 }
 
 // A value of the colour scale's units as the loss it stands for: f itself, or f* + 10^v on a log

@@ -1,11 +1,11 @@
 // The surface in 3-D: drawn pixel by pixel with smooth shading and a depth buffer (raster.js), paths
 // hidden where the surface is in front of them. Drag to turn it, wheel or pinch to zoom, double-click
 // to reset the camera; hover for x, y and f on the surface or at a head.
-import { ended, headIndex, trailStart } from "./data.js";
+import { bytes, ended, headIndex, trailStart } from "./data.js";
 import { escape } from "./dom.js";
 import { endMark, headMark, haloStroke, minimumMark } from "./marks.js";
 import { fit, fromScene, project, toScene, unproject, zoomAt } from "./projection.js";
-import { cutPath, depthAt, rasterize, vertexColors, visible } from "./raster.js";
+import { cutPath, depthAt, rasterize, visible } from "./raster.js";
 import { lossOf, pickTicks, sci, unit } from "./scales.js";
 import { View } from "./view.js";
 
@@ -180,7 +180,6 @@ export class SurfaceView extends View {
     const d = p.data;
     this.proj = fit(this.camera, this.zh(), this.box());
     const ctx = this.context(this.base);
-    this.title(ctx, d.titles.surface);
     this.floor(ctx);
     this.mesh(ctx);
     this.heightAxis(ctx);
@@ -193,11 +192,12 @@ export class SurfaceView extends View {
       minimumMark(ctx, px, py, d.style.minimum * 0.45, d.style.colors);
     });
     ctx.globalAlpha = 1;
+    this.title(ctx, d.titles.surface); // last: a zoomed surface may reach the top
     this.paths();
     p.root.dataset.surfaceMs = (performance.now() - t0).toFixed(1);
   }
 
-  // The surface, smooth-shaded, drawn into an off-screen buffer twice the screen's resolution on
+  // The surface, its vertices' colours shaded smoothly across each face, drawn into an off-screen buffer twice the screen's resolution on
   // ordinary screens (its edges are smoothed when it is scaled down), once on dense ones.
   mesh(ctx) {
     const p = this.player;
@@ -207,7 +207,7 @@ export class SurfaceView extends View {
     if (this.meshKey !== key) {
       const zh = this.zh();
       this.heights = p.mesh.map((v) => (2 * unit(d.surface.scale, v) - 1) * zh);
-      this.colors = vertexColors(this.heights, n, zh, p.ramp, d.style.light, d.style.shadeFloor);
+      this.colors = bytes(d.surface.mesh.rgb); // lit in Python (figures.mesh_colors)
       this.meshKey = key;
     }
     const k = this.dpr >= 2 ? this.dpr : 2 * this.dpr;

@@ -41,9 +41,13 @@ export class View {
   title(ctx, text) {
     ctx.save();
     ctx.font = this.player.font(1.08, 600);
-    ctx.fillStyle = this.player.colors.text;
     ctx.textAlign = "left";
     ctx.textBaseline = "alphabetic";
+    ctx.lineWidth = 3;
+    ctx.lineJoin = "round";
+    ctx.strokeStyle = "rgba(255,255,255,0.85)"; // readable over a zoomed-in surface
+    ctx.strokeText(text, 12, this.player.fontSize * 1.45, this.w - 24);
+    ctx.fillStyle = this.player.colors.text;
     ctx.fillText(text, 12, this.player.fontSize * 1.45, this.w - 24);
     ctx.restore();
   }

@@ -232,11 +232,6 @@ function unit(scale, value) {
   const t = (value - scale.low) / (scale.high - scale.low);
   return t < 0 ? 0 : t > 1 ? 1 : t;
 }
-function rampColor(ramp, t) {
-  const n = ramp.length / 3;
-  const i = Math.max(0, Math.min(n - 1, Math.round(t * (n - 1))));
-  return [ramp[3 * i], ramp[3 * i + 1], ramp[3 * i + 2]];
-}
 function lossOf(scale, value) {
   return scale.log ? scale.offset + 10 ** value : value;
 }
@@ -279,9 +274,13 @@ var View = class {
   title(ctx, text) {
     ctx.save();
     ctx.font = this.player.font(1.08, 600);
-    ctx.fillStyle = this.player.colors.text;
     ctx.textAlign = "left";
     ctx.textBaseline = "alphabetic";
+    ctx.lineWidth = 3;
+    ctx.lineJoin = "round";
+    ctx.strokeStyle = "rgba(255,255,255,0.85)";
+    ctx.strokeText(text, 12, this.player.fontSize * 1.45, this.w - 24);
+    ctx.fillStyle = this.player.colors.text;
     ctx.fillText(text, 12, this.player.fontSize * 1.45, this.w - 24);
     ctx.restore();
   }
@@ -878,30 +877,6 @@ function fromScene(V, [lo, hi]) {
 }
 
 // optviz/views/player/src/raster.js
-function vertexColors(heights, n, zh, ramp, light, floor) {
-  const out = new Uint8Array(n * n * 3);
-  const ln = Math.hypot(light[0], light[1], light[2]);
-  const L = light.map((v) => v / ln);
-  const step = 2 / (n - 1);
-  const at = (i, j) => heights[j * n + i];
-  for (let j = 0; j < n; j++)
-    for (let i = 0; i < n; i++) {
-      const i0 = Math.max(0, i - 1);
-      const i1 = Math.min(n - 1, i + 1);
-      const j0 = Math.max(0, j - 1);
-      const j1 = Math.min(n - 1, j + 1);
-      const gx = (at(i1, j) - at(i0, j)) / ((i1 - i0) * step);
-      const gy = (at(i, j1) - at(i, j0)) / ((j1 - j0) * step);
-      const lit = (-gx * L[0] - gy * L[1] + L[2]) / Math.hypot(gx, gy, 1);
-      const shade = floor + (1 - floor) * Math.max(0, Math.min(1, lit));
-      const [r, g, b] = rampColor(ramp, (at(i, j) / zh + 1) / 2);
-      const k = 3 * (j * n + i);
-      out[k] = Math.round(r * shade);
-      out[k + 1] = Math.round(g * shade);
-      out[k + 2] = Math.round(b * shade);
-    }
-  return out;
-}
 function rasterize(p, heights, colors, n, width, height, k, into = null) {
   const size = width * height;
   const reuse = into && into.pixels.length === size && into.depth.length === size;
@@ -1176,7 +1151,6 @@ var SurfaceView = class extends View {
     const d = p.data;
     this.proj = fit(this.camera, this.zh(), this.box());
     const ctx = this.context(this.base);
-    this.title(ctx, d.titles.surface);
     this.floor(ctx);
     this.mesh(ctx);
     this.heightAxis(ctx);
@@ -1189,10 +1163,11 @@ var SurfaceView = class extends View {
       minimumMark(ctx, px, py, d.style.minimum * 0.45, d.style.colors);
     });
     ctx.globalAlpha = 1;
+    this.title(ctx, d.titles.surface);
     this.paths();
     p.root.dataset.surfaceMs = (performance.now() - t0).toFixed(1);
   }
-  // The surface, smooth-shaded, drawn into an off-screen buffer twice the screen's resolution on
+  // The surface, its vertices' colours shaded smoothly across each face, drawn into an off-screen buffer twice the screen's resolution on
   // ordinary screens (its edges are smoothed when it is scaled down), once on dense ones.
   mesh(ctx) {
     const p = this.player;
@@ -1202,7 +1177,7 @@ var SurfaceView = class extends View {
     if (this.meshKey !== key) {
       const zh = this.zh();
       this.heights = p.mesh.map((v) => (2 * unit(d.surface.scale, v) - 1) * zh);
-      this.colors = vertexColors(this.heights, n, zh, p.ramp, d.style.light, d.style.shadeFloor);
+      this.colors = bytes(d.surface.mesh.rgb);
       this.meshKey = key;
     }
     const k = this.dpr >= 2 ? this.dpr : 2 * this.dpr;
@@ -1408,7 +1383,6 @@ var Player = class {
     this.runners = decodeRunners(data, this.hidden);
     this.drawOrder = data.order.map((i) => this.runners[i]);
     this.mesh = f32(data.surface.mesh.z);
-    this.ramp = bytes(data.surface.scale.ramp);
     const sameStart = previous && previous.start[0] === data.start[0] && previous.start[1] === data.start[1];
     if (!previous || !sameStart && !this.playing) {
       this.step = data.steps;

@@ -20,7 +20,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from optviz.export import ExportOptions
 from optviz.export.html import page
 from optviz.racing import run_race
 from optviz.settings import RaceSettings
@@ -51,7 +50,7 @@ def main() -> None:
     args = parser.parse_args()
 
     race = run_race(RaceSettings.on("beale", steps=args.steps))
-    text = page(race, ExportOptions())
+    text = page(race)
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:

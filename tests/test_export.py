@@ -33,7 +33,7 @@ from optviz.export import html as html_export
 from optviz.export.options import AUTO_MAX_DURATION_S, frame_steps
 from optviz.export.render import Renderer
 from optviz.racing import run_race
-from optviz.settings import Competitor, RaceSettings
+from optviz.settings import Competitor, RaceSettings, View
 from optviz.views import figures, player
 
 STEPS = 24
@@ -188,20 +188,19 @@ def test_html_is_the_player_on_the_apps_payload_and_loads_nothing_from_elsewhere
     # the app's payload for the race, not a copy made for the page
     data = _payload_of(page)
     expected = json.loads(
-        json.dumps(
-            player.payload(
-                race, html_export._view(ExportOptions()), clickable=False, height=html_export.HEIGHT
-            )
-        )
+        json.dumps(player.payload(race, race.settings.view, clickable=False, height=html_export.HEIGHT))
     )
     assert data == expected
     assert data["clickable"] is False and data["options"]["show3d"] is True
 
 
-def test_html_keeps_the_exports_trail_and_pace(race):
-    data = _payload_of(export_bytes(race, "html", ExportOptions(trail=5, fps=60)).decode("utf-8"))
-    assert data["options"]["trail"] == 5
-    assert data["options"]["speed"] == 60
+def test_html_shows_the_race_with_its_own_view_settings(race):
+    view = View(show_3d=False, show_arrows=True, show_rates=True, trail=5, speed=60)
+    shown = replace(race, settings=replace(race.settings, view=view))
+    data = _payload_of(export_bytes(shown, "html", ExportOptions(view="3d", fps=10)).decode("utf-8"))
+    assert data["options"] == {**data["options"], "show3d": False, "arrows": True, "rates": True}
+    assert (data["options"]["trail"], data["options"]["speed"]) == (5, 60)
+    assert all("grad" in r for r in data["runners"])
 
 
 def test_html_text_cannot_close_its_script_early():

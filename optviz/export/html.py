@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 from optviz.export.options import ExportOptions
 from optviz.racing import Race
-from optviz.settings import SPEEDS, View
 from optviz.views import player
 
 Progress = Callable[[int, int], None]
@@ -36,12 +35,6 @@ def _module_body(js: str) -> str:
     return js[: match.start()] + f"const mountPlayer = {match.group(1)};\n"
 
 
-def _view(options: ExportOptions) -> View:
-    """What the page shows: every view of the app's race view (the map, the 3-D surface, the curves),
-    the export's trail, and the playback speed nearest the export's frame rate."""
-    return View(show_3d=True, trail=options.trail or 0, speed=min(SPEEDS, key=lambda s: abs(s - options.fps)))
-
-
 def _json(data: object) -> str:
     """JSON that can sit inside a <script> element: with every `<` escaped, no `</script>` or `<!--`
     in a label can end it early."""
@@ -49,9 +42,10 @@ def _json(data: object) -> str:
     return text.replace("<", "\\u003c")
 
 
-def page(race: Race, options: ExportOptions) -> str:
-    """The page's HTML text."""
-    data = player.payload(race, _view(options), clickable=False, height=HEIGHT)
+def page(race: Race) -> str:
+    """The page's HTML text: the race shown as the app shows it, with the race's own view settings
+    (3-D view, arrows, learning rates, trail, speed: `race.settings.view`)."""
+    data = player.payload(race, race.settings.view, clickable=False, height=HEIGHT)
     css = (player.ASSETS / "player.css").read_text(encoding="utf-8")
     js = _module_body((player.ASSETS / "player.js").read_text(encoding="utf-8"))
     title = html.escape(f"{race.surface.title}: {', '.join(r.label for r in race.runners)}")
@@ -80,8 +74,9 @@ mountPlayer({{ data, parentElement: document.getElementById("{ROOT_ID}"), setTri
 
 
 def html_bytes(race: Race, options: ExportOptions, progress: Progress | None = None) -> bytes:
-    """The page as UTF-8 bytes."""
-    text = page(race, options).encode("utf-8")
+    """The page as UTF-8 bytes. The export's options are the video frames' (view, size, frame rate,
+    panel): the page has the player's own controls instead, so they change nothing here."""
+    text = page(race).encode("utf-8")
     if progress is not None:
         progress(1, 1)
     return text

@@ -893,6 +893,7 @@ function rasterize(p, heights, colors, n, width, height, k, into = null) {
       sy[v] = q[1] * k;
       sd[v] = q[2];
     }
+  const EPS = -1e-6;
   const tri = (a, b, c) => {
     const x0 = sx[a];
     const y0 = sy[a];
@@ -908,37 +909,71 @@ function rasterize(p, heights, colors, n, width, height, k, into = null) {
     const maxy = Math.min(height - 1, Math.ceil(Math.max(y0, y1, y2)));
     if (minx > maxx || miny > maxy) return;
     const inv = 1 / area;
-    const d0 = sd[a];
-    const d1 = sd[b];
-    const d2 = sd[c];
-    const r0 = colors[3 * a];
-    const g0 = colors[3 * a + 1];
-    const b0 = colors[3 * a + 2];
-    const r1 = colors[3 * b];
-    const g1 = colors[3 * b + 1];
-    const b1 = colors[3 * b + 2];
-    const r2 = colors[3 * c];
-    const g2 = colors[3 * c + 1];
-    const b2 = colors[3 * c + 2];
-    const eps = -1e-6;
+    const A0 = (x1 * y2 - x2 * y1) * inv;
+    const B0 = (y1 - y2) * inv;
+    const C0 = (x2 - x1) * inv;
+    const A1 = (x2 * y0 - x0 * y2) * inv;
+    const B1 = (y2 - y0) * inv;
+    const C1 = (x0 - x2) * inv;
+    const A2 = 1 - A0 - A1;
+    const B2 = -B0 - B1;
+    const C2 = -C0 - C1;
+    const dd0 = sd[a] - sd[c];
+    const dd1 = sd[b] - sd[c];
+    const d00 = sd[c] + A0 * dd0 + A1 * dd1;
+    const ddx = B0 * dd0 + B1 * dd1;
+    const ddy = C0 * dd0 + C1 * dd1;
+    const ca = 3 * a;
+    const cb = 3 * b;
+    const cc = 3 * c;
+    const r0 = colors[ca] - colors[cc];
+    const r1 = colors[cb] - colors[cc];
+    const g0 = colors[ca + 1] - colors[cc + 1];
+    const g1 = colors[cb + 1] - colors[cc + 1];
+    const k0 = colors[ca + 2] - colors[cc + 2];
+    const k1 = colors[cb + 2] - colors[cc + 2];
+    const r00 = colors[cc] + A0 * r0 + A1 * r1 + 0.5;
+    const rdx = B0 * r0 + B1 * r1;
+    const rdy = C0 * r0 + C1 * r1;
+    const g00 = colors[cc + 1] + A0 * g0 + A1 * g1 + 0.5;
+    const gdx = B0 * g0 + B1 * g1;
+    const gdy = C0 * g0 + C1 * g1;
+    const b00 = colors[cc + 2] + A0 * k0 + A1 * k1 + 0.5;
+    const bdx = B0 * k0 + B1 * k1;
+    const bdy = C0 * k0 + C1 * k1;
     for (let py = miny; py <= maxy; py++) {
       const cy = py + 0.5;
-      let row = py * width + minx;
-      for (let px = minx; px <= maxx; px++, row++) {
-        const cx = px + 0.5;
-        const w0 = ((x1 - cx) * (y2 - cy) - (x2 - cx) * (y1 - cy)) * inv;
-        if (w0 < eps) continue;
-        const w1 = ((x2 - cx) * (y0 - cy) - (x0 - cx) * (y2 - cy)) * inv;
-        if (w1 < eps) continue;
-        const w2 = 1 - w0 - w1;
-        if (w2 < eps) continue;
-        const d = w0 * d0 + w1 * d1 + w2 * d2;
-        if (d <= depth[row]) continue;
-        depth[row] = d;
-        const r = w0 * r0 + w1 * r1 + w2 * r2 + 0.5 | 0;
-        const g = w0 * g0 + w1 * g1 + w2 * g2 + 0.5 | 0;
-        const bl = w0 * b0 + w1 * b1 + w2 * b2 + 0.5 | 0;
-        pixels[row] = (255 << 24 | bl << 16 | g << 8 | r) >>> 0;
+      let lo = minx + 0.5;
+      let hi = maxx + 0.5;
+      const w0 = A0 + C0 * cy;
+      const w1 = A1 + C1 * cy;
+      const w2 = A2 + C2 * cy;
+      if (B0 > 1e-12) lo = Math.max(lo, (EPS - w0) / B0);
+      else if (B0 < -1e-12) hi = Math.min(hi, (EPS - w0) / B0);
+      else if (w0 < EPS) continue;
+      if (B1 > 1e-12) lo = Math.max(lo, (EPS - w1) / B1);
+      else if (B1 < -1e-12) hi = Math.min(hi, (EPS - w1) / B1);
+      else if (w1 < EPS) continue;
+      if (B2 > 1e-12) lo = Math.max(lo, (EPS - w2) / B2);
+      else if (B2 < -1e-12) hi = Math.min(hi, (EPS - w2) / B2);
+      else if (w2 < EPS) continue;
+      const first = Math.max(minx, Math.ceil(lo - 0.5));
+      const last = Math.min(maxx, Math.floor(hi - 0.5));
+      if (first > last) continue;
+      const cx = first + 0.5;
+      let d = d00 + ddx * cx + ddy * cy;
+      let r = r00 + rdx * cx + rdy * cy;
+      let g = g00 + gdx * cx + gdy * cy;
+      let bl = b00 + bdx * cx + bdy * cy;
+      for (let i = py * width + first, end = py * width + last; i <= end; i++) {
+        if (d > depth[i]) {
+          depth[i] = d;
+          pixels[i] = (255 << 24 | (bl & 255) << 16 | (g & 255) << 8 | r & 255) >>> 0;
+        }
+        d += ddx;
+        r += rdx;
+        g += gdx;
+        bl += bdx;
       }
     }
   };

@@ -202,3 +202,29 @@ def check_3d_camera(page: Any) -> dict[str, Any]:
     )
     assert state(page)["camera"] == home
     return {"home": home, "turned": turned, "zoomed": zoomed, "readout": readout}
+
+
+def check_play(page: Any) -> dict[str, Any]:
+    """From the first step, Play moves the heads while the contour stays drawn (its pixels read while
+    it plays), and Pause stops it; returns the paused state."""
+    import math
+
+    page.locator('[data-testid="optviz-first"]').click()
+    start = state(page)
+    assert start["step"] == 0
+    page.locator('[data-testid="optviz-play"]').click()
+    wait_for_step(page, 40)
+    during = state(page)
+    pixels = map_pixels(page)  # taken while it plays
+    assert during["playing"] == "true"
+    assert during["step"] > 0
+    moved = [math.dist(a, b) > 1e-9 for a, b in zip(start["heads"], during["heads"], strict=True)]
+    assert sum(moved) >= 3, f"heads that moved: {moved}"
+    assert_contour_drawn(pixels)
+    assert page.locator('[data-testid="optviz-step"]').inner_text().startswith("Step ")
+    page.locator('[data-testid="optviz-play"]').click()
+    paused = state(page)
+    assert paused["playing"] == "false"
+    page.wait_for_timeout(400)
+    assert state(page)["step"] == paused["step"]
+    return paused

@@ -3,7 +3,6 @@ before and after playing, follows a slider and reproduces a race from a shared l
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +15,7 @@ from optviz.settings import RaceSettings
 from tests.browser.harness import (
     assert_contour_drawn,
     check_3d_camera,
+    check_play,
     click_map,
     map_pixels,
     slider_input,
@@ -59,24 +59,7 @@ def test_page_renders_without_an_exception(page, app_url):
 
 def test_play_moves_the_heads_while_the_contour_stays_drawn(page, app_url):
     _open(page, f"{app_url}/?{RACE}")
-    page.locator('[data-testid="optviz-first"]').click()
-    start = state(page)
-    assert start["step"] == 0
-    page.locator('[data-testid="optviz-play"]').click()
-    wait_for_step(page, 40)
-    during = state(page)
-    pixels = map_pixels(page)  # taken while it plays
-    assert during["playing"] == "true"
-    assert during["step"] > 0
-    moved = [math.dist(a, b) > 1e-9 for a, b in zip(start["heads"], during["heads"], strict=True)]
-    assert sum(moved) >= 3, f"heads that moved: {moved}"
-    assert_contour_drawn(pixels)
-    assert page.locator('[data-testid="optviz-step"]').inner_text().startswith("Step ")
-    page.locator('[data-testid="optviz-play"]').click()
-    paused = state(page)
-    assert paused["playing"] == "false"
-    page.wait_for_timeout(400)
-    assert state(page)["step"] == paused["step"]
+    check_play(page)
 
 
 def test_the_3d_view_turns_zooms_and_resets(page, app_url):

@@ -3,8 +3,8 @@
 The page holds the player's CSS and its one bundled ES module (`optviz/views/player/static/`) and the
 payload the app sends (`optviz.views.player.payload`) as JSON, all inline, and a few lines that mount
 the player on a div: it plays, scrubs, steps, turns and zooms the 3-D view and shows the same
-read-outs as the app, with nothing loaded from anywhere else. Its size is the player's code (~60 kB)
-and the race's data (~120 kB for 7 runners x 300 steps).
+read-outs as the app, with nothing loaded from anywhere else. Its size is the player's code (~65 kB)
+and the race's data (~125 kB for 7 runners x 300 steps).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
    CPU time (this process and ffmpeg), file size. Targets on a 2-core machine: MP4 < 10 s, GIF < 15 s.
 2. Memory: peak RSS growth of a fresh process exporting 150 and then 600 frames. Frames are streamed to
    the encoder, so the growth should not depend on the number of frames.
-3. The interactive HTML page: build time and size (with and without the inline plotly.js).
+3. The interactive HTML page: build time and size (the player's code and the race's data).
 """
 
 from __future__ import annotations
@@ -149,21 +149,16 @@ def main() -> None:
 
     print("\n(3) interactive HTML page, same race")
     from optviz.export.html import html_bytes
+    from optviz.views.player import ASSETS
 
-    bundle = len(_plotly_js())
+    code = sum(len((ASSETS / name).read_bytes()) for name in ("player.js", "player.css"))
     for label, opts in (("whole paths", ExportOptions()), ("trail 30", ExportOptions(trail=30))):
         t0 = time.perf_counter()
         page = html_bytes(race, opts)
         print(
-            f"  {label:12} {time.perf_counter() - t0:5.2f} s  {len(page) / 1e6:.2f} MB"
-            f" ({(len(page) - bundle) / 1e6:.2f} MB without plotly.js)"
+            f"  {label:12} {time.perf_counter() - t0:5.2f} s  {len(page) / 1e6:.3f} MB"
+            f" (the player's code {code / 1e6:.3f} MB, the rest the race's data)"
         )
-
-
-def _plotly_js() -> str:
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
 
 
 if __name__ == "__main__":

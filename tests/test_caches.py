@@ -52,8 +52,8 @@ def _same(a: Any, b: Any) -> bool:
 SURFACE_CACHES: dict[str, tuple[Callable[..., Any], Callable[[surfaces.Surface], Any]]] = {
     "figures._color_scale": (figures._color_scale, figures.color_scale),
     "figures._band_image": (figures._band_image, lambda s: figures.band_image(s, 64)),
-    "figures._contour_image": (figures._contour_image, lambda s: figures.contour_image(s, 64)),
     "figures._mesh": (figures._mesh, lambda s: figures.surface_mesh(s, 16)),
+    "figures._mesh_colors": (figures._mesh_colors, lambda s: figures.mesh_colors(s, 16)),
     "player._surface_data": (
         player._surface_data,
         lambda s: player._surface_data(figures.SurfaceKey.of(s)),
@@ -129,8 +129,8 @@ def _cached_functions() -> set[str]:
 CACHES = {
     "figures._color_scale": "SurfaceKey: the surface's identity",
     "figures._band_image": "SurfaceKey and the image size",
-    "figures._contour_image": "SurfaceKey and the image size",
     "figures._mesh": "SurfaceKey and the mesh size",
+    "figures._mesh_colors": "SurfaceKey and the mesh size",
     "player._surface_data": "SurfaceKey",
     "player._image_data": "a BandImage, by identity (one object per cached band image)",
     "player._component": "nothing: the component's files are read once",

@@ -4,7 +4,6 @@ the bytes are the same however they are asked for."""
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
@@ -30,12 +29,12 @@ from optviz.export import (
     suggested_filename,
     write_export,
 )
-from optviz.export.html import KEY_GROUP, PLAY_GROUP
+from optviz.export import html as html_export
 from optviz.export.options import AUTO_MAX_DURATION_S, frame_steps
 from optviz.export.render import Renderer
 from optviz.racing import run_race
-from optviz.settings import Competitor, RaceSettings
-from optviz.views import figures
+from optviz.settings import Competitor, RaceSettings, View
+from optviz.views import figures, player
 
 STEPS = 24
 SHORT = ExportOptions(duration=0.8, fps=10)  # 8 frames: enough to test, quick to encode
@@ -153,67 +152,71 @@ def test_a_diverged_run_is_marked_where_it_left_the_map(race):
 # ------------------------------------------------------------------------------------------ HTML
 
 
-def _frames_of(page: str) -> list[dict]:
-    start = page.index("Plotly.addFrames(")
-    text = page[page.index("[", start) : page.index("]);", start) + 1]
-    return json.loads(text)
-
-
-def _decode(values) -> np.ndarray:
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype="<f4").astype(float)
-    return np.asarray(values, dtype=float)
-
-
 class _Tags(HTMLParser):
-    """Every attribute of the page's tags that loads something: src and href."""
+    """Every attribute of the page's tags that loads something (src and href), and its scripts."""
 
     def __init__(self) -> None:
         super().__init__()
         self.links: list[tuple[str, str]] = []
+        self.scripts: list[dict[str, str | None]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.links += [(tag, v or "") for k, v in attrs if k in ("src", "href")]
+        if tag == "script":
+            self.scripts.append(dict(attrs))
 
 
-def test_html_has_one_frame_per_step_shown_and_loads_nothing_from_elsewhere(race):
+def _payload_of(page: str) -> dict:
+    start = page.index('<script type="application/json" id="optviz-race-data">')
+    text = page[page.index(">", start) + 1 : page.index("</script>", start)]
+    return json.loads(text)
+
+
+def test_html_is_the_player_on_the_apps_payload_and_loads_nothing_from_elsewhere(race):
     page = export_bytes(race, "html", ExportOptions()).decode("utf-8")
-    frames = _frames_of(page)
-    played = [f for f in frames if f["group"] == PLAY_GROUP]
-    assert len(played) == frame_count(race, ExportOptions()) == STEPS + 1
     tags = _Tags()
     tags.feed(page)
-    assert tags.links == []  # no <script src>, <link href>, <img src>: plotly.js is inline
-    assert "plotly.js v" in page and len(page) > 3_000_000
-    figure = page[page.rindex("Plotly.newPlot(") :]  # the figure and its frames, after plotly.js
-    assert not re.search(r"https?:", figure.replace("\\u002f", "/"))
-    assert "data:image/png;base64," in figure.replace("\\u002f", "/")  # the contour: a layout image
-    assert '"updatemenus"' in figure and '"sliders"' in figure
+    assert tags.links == []  # no <script src>, <link href>, <img src>: everything is inline
+    assert [t.get("type") for t in tags.scripts] == ["application/json", "module"]
+    assert "plotly" not in page.lower()
+    assert not re.search(r"https?://", page)
+    # the player's own bundle and style sheet, as the app serves them
+    bundle = (player.ASSETS / "player.js").read_text(encoding="utf-8")
+    body = bundle[: bundle.rindex("export {")]
+    assert body in page
+    assert (player.ASSETS / "player.css").read_text(encoding="utf-8") in page
+    # the app's payload for the race, not a copy made for the page
+    data = _payload_of(page)
+    expected = json.loads(
+        json.dumps(player.payload(race, race.settings.view, clickable=False, height=html_export.HEIGHT))
+    )
+    assert data == expected
+    assert data["clickable"] is False and data["options"]["show3d"] is True
 
 
-def test_html_frames_rebuild_the_whole_path_so_far(race):
-    # Key frames hold each path up to a point; a frame adds the rest: together, exactly the path.
-    page = export_bytes(race, "html", ExportOptions()).decode("utf-8")
-    frames = _frames_of(page)
-    by_name = {f["name"]: f for f in frames}
-    assert any(f["group"] == KEY_GROUP for f in frames)
-    runner = race.runners[0]
-    for frame in (f for f in frames if f["group"] == PLAY_GROUP):
-        step = int(frame["name"].split(":")[1])
-        key = by_name[frame["baseframe"]]
-        old = key["data"][0]
-        recent = frame["data"][0]  # the first runner's recent path comes first in every frame
-        x = np.concatenate([_decode(old["x"]), _decode(recent["x"])[1:]])
-        want = runner.trajectory.xy[: step + 1, 0]
-        np.testing.assert_allclose(x, want, rtol=1e-6, atol=1e-6)
+def test_html_shows_the_race_with_its_own_view_settings(race):
+    view = View(show_3d=False, show_arrows=True, show_rates=True, trail=5, speed=60)
+    shown = replace(race, settings=replace(race.settings, view=view))
+    data = _payload_of(export_bytes(shown, "html", ExportOptions(view="3d", fps=10)).decode("utf-8"))
+    assert data["options"] == {**data["options"], "show3d": False, "arrows": True, "rates": True}
+    assert (data["options"]["trail"], data["options"]["speed"]) == (5, 60)
+    assert all("grad" in r for r in data["runners"])
 
 
-def test_html_with_a_trail_carries_only_the_trail(race):
-    options = ExportOptions(trail=5, view="3d")
-    frames = _frames_of(export_bytes(race, "html", options).decode("utf-8"))
-    assert all(f["group"] == PLAY_GROUP for f in frames)
-    assert max(len(_decode(f["data"][0]["x"])) for f in frames) == 6
-    assert all("camera" in f["layout"]["scene"] for f in frames)
+def test_html_text_cannot_close_its_script_early():
+    text = html_export._json({"label": "</script><script>alert(1)</script>", "note": "<!-- x"})
+    assert "</" not in text and "<!--" not in text
+    assert json.loads(text) == {"label": "</script><script>alert(1)</script>", "note": "<!-- x"}
+
+
+def test_the_lectures_race_as_html_weighs_what_its_data_weighs():
+    race = run_race(RaceSettings.on("beale", steps=300))
+    assert len(race.runners) == 7
+    page = export_bytes(race, "html", ExportOptions())
+    assert len(page) <= 400_000
+    data = len(json.dumps(_payload_of(page.decode("utf-8")), separators=(",", ":")).encode())
+    code = len((player.ASSETS / "player.js").read_bytes()) + len((player.ASSETS / "player.css").read_bytes())
+    assert len(page) - data - code < 2_000  # the rest is a few lines of page and bootstrap
 
 
 # ------------------------------------------------------------------------------------------- PNG
@@ -414,7 +417,7 @@ def test_a_failed_export_leaves_no_file(race, tmp_path):
 
 
 def test_progress_is_reported_frame_by_frame(race):
-    for fmt, total in (("gif", 8), ("mp4", 8), ("html", STEPS + 1), ("csv", 1), ("png", 1)):
+    for fmt, total in (("gif", 8), ("mp4", 8), ("html", 1), ("csv", 1), ("png", 1)):
         calls: list[tuple[int, int]] = []
         options = SHORT if fmt != "html" else ExportOptions()
         export_bytes(race, fmt, options, lambda d, t, calls=calls: calls.append((d, t)))

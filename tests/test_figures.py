@@ -1,10 +1,11 @@
-"""The figure builders and the player's payload: titles and labels everywhere, one colour per runner,
-the end marker of a diverged run, log colours where the surface asks for them, a compact payload."""
+"""What the views show, computed once in Python, and the player's payload that carries it: titles,
+the colour scale (bands, ticks, labels), the 3-D mesh's lit colours, tick ladders, the curves' log
+axes, the contour picture with its lines, one colour per runner, the divergence note, a compact
+payload."""
 
 from __future__ import annotations
 
 import base64
-import io
 import json
 import math
 
@@ -13,7 +14,7 @@ import pytest
 
 from optviz.racing import run_race
 from optviz.settings import Competitor, RaceSettings, View
-from optviz.views import figures
+from optviz.views import figures, style
 from optviz.views.player import chosen_speed, clicked_point, payload
 
 STEPS = 500
@@ -40,78 +41,17 @@ def diverging():
     return r
 
 
-def _title(fig) -> str:
-    return fig.layout.title.text or ""
-
-
-def _runner_traces(fig, runner) -> list:
-    return [t for t in fig.data if getattr(t, "legendgroup", None) == runner.label]
-
-
-def _color(trace) -> str | None:
-    line = getattr(trace, "line", None)
-    if line is not None and line.color is not None:
-        return line.color
-    marker = getattr(trace, "marker", None)
-    return marker.color if marker is not None else None
-
-
-# ------------------------------------------------------------------------------------- titles, axes
-
-
-def test_contour_figure_has_title_axis_titles_and_the_step(race):
-    fig = figures.contour_figure(race, 120)
-    assert race.surface.title in _title(fig)
-    assert "step 120 of 500" in _title(fig)
-    assert fig.layout.xaxis.title.text == "x"
-    assert fig.layout.yaxis.title.text == "y"
-    (x0, x1), (y0, y1) = race.surface.domain
-    assert tuple(fig.layout.xaxis.range) == (x0, x1)
-    assert tuple(fig.layout.yaxis.range) == (y0, y1)
-
-
-def test_surface_figure_has_title_and_three_axis_titles(race):
-    fig = figures.surface_figure(race, 10)
-    assert "3-D" in _title(fig)
-    scene = fig.layout.scene
-    assert scene.xaxis.title.text == "x"
-    assert scene.yaxis.title.text == "y"
-    assert scene.zaxis.title.text == "log₁₀(f − f*)"
-    assert any(t.type == "surface" for t in fig.data)
-
-
-def test_curves_figure_has_log_panels_with_titles(race):
-    fig = figures.curves_figure(race, 50, show_rates=True)
-    titles = [a.text for a in fig.layout.annotations]
-    assert any("Loss above the minimum" in t for t in titles)
-    assert any("Distance to the nearest minimum" in t for t in titles)
-    assert any("learning rate" in t for t in titles)
-    for axis in (fig.layout.yaxis, fig.layout.yaxis2, fig.layout.yaxis3):
-        assert axis.type == "log"
-        assert axis.title.text
-    assert fig.layout.xaxis3.title.text == "step"
-    assert _title(fig)
+def test_titles_name_the_surface_and_every_axis(race):
+    t = figures.titles(race)
+    assert race.surface.title in t.contour and "3-D" in t.surface
+    assert (t.x, t.y, t.z) == ("x", "y", "log₁₀(f − f*)")
+    assert all(isinstance(v, str) and v for v in vars(t).values())
 
 
 def test_data_surface_axes_are_the_weights():
     r = run_race(RaceSettings.on("line_fit", steps=20, competitors=(Competitor("adam"),)))
-    fig = figures.contour_figure(r)
-    assert fig.layout.xaxis.title.text.startswith("w₀")
-    assert fig.layout.yaxis.title.text.startswith("w₁")
-
-
-# ------------------------------------------------------------------------------------------ colours
-
-
-@pytest.mark.parametrize("build", [figures.contour_figure, figures.surface_figure, figures.curves_figure])
-def test_every_runner_has_one_colour_its_own(race, build):
-    fig = build(race, 200)
-    for runner in race.runners:
-        traces = _runner_traces(fig, runner)
-        assert traces, runner.label
-        assert {_color(t) for t in traces} == {runner.color}, runner.label
-    legend = [t for t in fig.data if t.showlegend is not False and t.legendgroup]
-    assert [t.legendgroup for t in legend] == [r.label for r in race.runners]
+    t = figures.titles(r)
+    assert t.x.startswith("w₀") and t.y.startswith("w₁")
 
 
 def test_runner_colours_are_distinct(race):
@@ -119,59 +59,23 @@ def test_runner_colours_are_distinct(race):
     assert len(set(colors)) == len(colors)
 
 
-def test_rates_panel_shows_only_the_adaptive_runners(race):
-    fig = figures.curves_figure(race, show_rates=True)
-    on_rates = {t.legendgroup for t in fig.data if t.yaxis == "y3"}
-    assert on_rates == {r.label for r in race.runners if figures.is_adaptive(r)}
-    assert on_rates == {"Adagrad", "RMSProp", "Adam"}
+def test_the_rate_axis_fits_only_the_adaptive_runners(race):
+    adaptive = [r for r in race.runners if figures.is_adaptive(r)]
+    assert [r.label for r in adaptive] == ["Adagrad", "RMSProp", "Adam"]
+    axis = figures.curve_axes(race)["rate"]
+    logs = np.log10(np.concatenate([figures.rates_shown(r).ravel() for r in adaptive]))
+    assert axis.low < logs.min() and axis.high > logs.max()
 
 
-# --------------------------------------------------------------------------------------- the step
-
-
-def test_head_and_trail_follow_the_step(race):
-    runner = race.runners[0]
-    fig = figures.contour_figure(race, 40, trail=10)
-    line, start, head = _runner_traces(fig, runner)[:3]
-    xy = runner.trajectory.xy
-    assert np.allclose(np.column_stack([line.x, line.y]), xy[30:41])
-    assert (start.x[0], start.y[0]) == tuple(xy[0])
-    assert (head.x[0], head.y[0]) == tuple(xy[40])
-
-
-def test_curves_mark_the_step(race):
-    fig = figures.curves_figure(race, 77)
-    assert [s.x0 for s in fig.layout.shapes] == [77, 77]
-    marker = next(t for t in fig.data if t.legendgroup == race.runners[0].label and t.mode == "markers")
-    assert marker.x[0] == 77
-
-
-# -------------------------------------------------------------------------------------- divergence
-
-
-def test_diverged_runner_ends_with_an_x_and_a_note(diverging):
-    runner = diverging.runners[0]
-    d = runner.trajectory.diverged_at
-    note = f"diverged at step {d}"
-    fig = figures.contour_figure(diverging)
-    ends = [t for t in _runner_traces(fig, runner) if t.marker and t.marker.symbol == "x"]
-    assert len(ends) == 1
-    assert ends[0].text == (note,)
-    assert tuple(ends[0].x) == (runner.trajectory.xy[d - 1, 0],)
-    assert any(note in (t.name or "") for t in _runner_traces(fig, runner))
-    # before it diverged there is no X yet
-    early = figures.contour_figure(diverging, d - 1)
-    assert not [t for t in _runner_traces(early, runner) if t.marker and t.marker.symbol == "x"]
-    # the runner that did not diverge has no X
-    assert not [t for t in _runner_traces(fig, diverging.runners[1]) if t.marker and t.marker.symbol == "x"]
-
-
-def test_diverged_runner_is_marked_in_the_curves_and_in_3d(diverging):
-    runner = diverging.runners[0]
-    curves = figures.curves_figure(diverging)
-    assert [t for t in _runner_traces(curves, runner) if t.mode == "markers" and t.marker.symbol == "x"]
-    surface = figures.surface_figure(diverging)
-    assert [t for t in _runner_traces(surface, runner) if t.mode == "markers" and t.marker.symbol == "x"]
+def test_a_diverged_run_leaves_the_loss_axis_through_its_top(diverging):
+    gd, adam = diverging.runners
+    axis = figures.curve_axes(diverging)["loss"]
+    steady = np.log10(figures.loss_gap(diverging, adam))
+    assert axis.high >= steady.max()
+    # the blow-up gets two decades of headroom, not the whole axis
+    assert axis.high <= steady.max() + figures.CURVE_HEADROOM + 1
+    assert np.log10(figures.loss_gap(diverging, gd)[: gd.trajectory.diverged_at]).max() > axis.high
+    assert [label for _, label in axis.ticks] == [figures.decade_label(int(k)) for k, _ in axis.ticks]
 
 
 def test_payload_carries_the_divergence(diverging):
@@ -189,9 +93,7 @@ def test_log_colours_when_the_surface_asks_for_them(race):
     assert race.surface.log_color and scale.log
     labels = [label for _, label in scale.ticks()]
     assert "1" in labels and "10⁴" in labels
-    bar = figures.contour_figure(race).data[0].marker.colorbar
-    assert bar.title.text == "f − f* (log)"
-    assert list(bar.ticktext) == labels
+    assert scale.title == "f − f* (log)"
     # equal ratios of f - f* (well above the scale's floor) get equal shares of the scale
     f = scale.offset + np.array([10.0, 100.0, 1000.0])
     steps = np.diff(scale.unit(f))
@@ -202,35 +104,52 @@ def test_linear_colours_otherwise():
     r = run_race(RaceSettings.on("bowl", steps=10, competitors=(Competitor("momentum"),)))
     scale = figures.color_scale(r.surface)
     assert not r.surface.log_color and not scale.log
-    assert figures.contour_figure(r).data[0].marker.colorbar.title.text == "f(x, y)"
+    assert scale.title == "f(x, y)"
     assert figures.titles(r).z == "f(x, y)"
+    assert [v for v, _ in scale.ticks()] == figures.nice_ticks(scale.low, scale.high)
 
 
-def test_contour_image_covers_the_domain_with_the_scale(race):
-    fig = figures.contour_figure(race)
-    (image,) = fig.layout.images
+def test_the_3d_mesh_is_coloured_by_the_continuous_scale_and_lit_from_above(race):
+    scale = figures.color_scale(race.surface)
+    _, _, z = figures.surface_mesh(race.surface)
+    colors = figures.mesh_colors(race.surface).astype(int)
+    assert colors.shape == (*z.shape, 3)
+    unit = (z - scale.low) / (scale.high - scale.low)
+    pure = np.array([style.hex_to_rgb(style.colormap(t)) for t in unit.ravel()]).reshape(colors.shape)
+    # shading only darkens, and never below the floor
+    assert (colors <= pure + 1).all()
+    assert (colors >= np.floor(pure * figures.SHADE_FLOOR) - 1).all()
+    # a level surface faces the light wholly or not: its colour is the scale's own
+    import surfaces as surfaces_module
+
+    flat = surfaces_module.from_formula("0*x + 0*y + 1", domain=((-1, 1), (-1, 1)), minima=[(0, 0)])
+    level = figures.mesh_colors(flat)
+    assert len(np.unique(level.reshape(-1, 3), axis=0)) == 1
+
+
+def test_the_contour_picture_covers_the_domain_with_the_scale(race):
     (x0, x1), (y0, y1) = race.surface.domain
-    assert (image.x, image.y, image.sizex, image.sizey) == (x0, y1, x1 - x0, y1 - y0)
-    assert image.layer == "below"
-    png = base64.b64decode(image.source.split(",", 1)[1])
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    pil = pytest.importorskip("PIL.Image")
-    picture = pil.open(io.BytesIO(png))
-    assert picture.size == (figures.IMAGE_SIZE, figures.IMAGE_SIZE)
-    # low loss at the minimum (3, 0.5) is the darkest band; the corners are the highest
     band = figures.band_image(race.surface)
     n = figures.IMAGE_SIZE
+    assert band.bands.shape == (n, n)
+    # low loss at the minimum (3, 0.5) is the darkest band; the corners are the highest
     row = int((y1 - 0.5) / (y1 - y0) * n)
     col = int((3.0 - x0) / (x1 - x0) * n)
     assert band.bands[row, col] == 0
     assert band.bands[0, 0] == figures.BANDS - 1
+    # lines are where a band meets another, in the band's darker colour
+    rgb = band.rgb()
+    assert rgb.shape == (n, n, 3)
+    lines = band.indices >= len(band.colors)
+    assert 0.01 < lines.mean() < 0.2
+    assert tuple(rgb[0, 0]) == style.hex_to_rgb(band.colors[-1])
 
 
-def test_band_runs_decode_to_the_bands(race):
+def test_band_runs_decode_to_the_palette_indices(race):
     image = figures.band_image(race.surface, 480)
     pairs = np.frombuffer(image.runs(), dtype=np.uint8).reshape(-1, 2)
     assert (pairs[:, 1] > 0).all()
-    assert np.array_equal(np.repeat(pairs[:, 0], pairs[:, 1]), image.bands.ravel())
+    assert np.array_equal(np.repeat(pairs[:, 0], pairs[:, 1]), image.indices.ravel())
 
 
 def test_paths_in_3d_sit_on_the_drawn_surface(race):
@@ -283,6 +202,24 @@ def test_payload_titles_are_all_set(race):
     assert all(isinstance(v, str) and v for v in titles.values())
 
 
+def test_payload_carries_every_tick_label_and_style_constant_the_views_draw(race):
+    data = payload(race, View(show_rates=True))
+    scale = figures.color_scale(race.surface)
+    (x0, x1), (y0, y1) = race.surface.domain
+    s = data["surface"]
+    assert s["axes"] == {"x": figures.tick_ladder(x0, x1), "y": figures.tick_ladder(y0, y1)}
+    assert s["scale"]["ticks"] == [[t, label] for t, label in scale.ticks()]
+    assert base64.b64decode(s["mesh"]["rgb"]) == figures.mesh_colors(race.surface).tobytes()
+    assert s["image"]["palette"][0] == list(style.hex_to_rgb(scale.band_colors()[0]))
+    axes = figures.curve_axes(race)
+    for kind in ("loss", "distance", "rate"):
+        assert data["axes"][kind]["ticks"] == [[k, label] for k, label in axes[kind].ticks]
+    assert data["axes"]["step"] == figures.tick_ladder(0, STEPS)
+    st = data["style"]
+    assert (st["zAspect"], st["lift"], st["camera"]) == (figures.Z_ASPECT, figures.LIFT, list(figures.CAMERA))
+    assert st["colors"]["minimum"] == figures.MINIMUM_COLOR
+
+
 @pytest.mark.parametrize(
     ("value", "point"),
     [
@@ -332,6 +269,18 @@ def test_nice_ticks():
     assert figures.nice_ticks(0, 500, 6) == [0, 100, 200, 300, 400, 500]
     assert figures.format_number(1e-7) == "1e-7"
     assert figures.format_number(0.25) == "0.25"
+    assert [figures.decade_label(k) for k in (-3, 0, 1, 2, 5)] == ["10⁻³", "1", "10", "100", "10⁵"]
+
+
+@pytest.mark.parametrize(("low", "high"), [(-4.5, 4.5), (0, 300), (-2, 3), (0.001, 0.0125)])
+def test_a_tick_ladder_holds_nice_ticks_for_every_count(low, high):
+    ladder = figures.tick_ladder(low, high)
+    assert len(ladder["pick"]) == figures.MOST_TICKS + 1
+    for count, rung in enumerate(ladder["pick"]):
+        ticks = ladder["rungs"][rung]
+        assert [v for v, _ in ticks] == figures.nice_ticks(low, high, count)
+        assert [label for _, label in ticks] == [figures.format_number(v) for v, _ in ticks]
+    assert len({len(r) for r in ladder["rungs"]}) == len(ladder["rungs"])  # each rung once
 
 
 def test_where_a_typed_formula_is_undefined_the_map_shows_its_own_band():

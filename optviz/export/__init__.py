@@ -46,7 +46,7 @@ MIME_TYPES = {
     "csv": "text/csv",
     "json": "application/json",
 }
-ANIMATED = ("gif", "mp4", "html")
+ANIMATED = ("gif", "mp4")  # drawn frame by frame on the server; the HTML page plays in the browser
 _EXTENSIONS = {".gif": "gif", ".mp4": "mp4", ".html": "html", ".htm": "html", ".png": "png"}
 _EXTENSIONS |= {".csv": "csv", ".json": "json"}
 

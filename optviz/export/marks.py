@@ -21,9 +21,9 @@ def azimuth(seconds: float) -> float:
 
 def lift(surface: Surface) -> float:
     """How far above the drawn 3-D surface paths and marks sit, so the surface does not hide them
-    (the app's 3-D figure lifts them by the same share of the colour scale)."""
+    (the player lifts them by the same share of the colour scale)."""
     scale = figures.color_scale(surface)
-    return 0.01 * (scale.high - scale.low)
+    return figures.LIFT * (scale.high - scale.low)
 
 
 def _inside(surface: Surface, p: np.ndarray) -> bool:

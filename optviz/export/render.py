@@ -1,4 +1,7 @@
-"""Video frames of a race, drawn with matplotlib (Agg) the way the app draws them.
+"""Video frames of a race, drawn with matplotlib (Agg) the way the app draws them: with the colours,
+markers, titles, colour scale (bands, continuous ramp, ticks and labels), contour picture, 3-D mesh and
+light that `optviz.views.figures` and `optviz.views.style` define for the player too. No browser is
+involved: matplotlib's own locators place the x, y and step ticks of its axes.
 
 Everything that does not move (the contour image, minima, start markers, axes, colour bar, legend, the
 faint full loss curves) is drawn once and kept as a pixel copy; each frame restores that copy and draws
@@ -9,8 +12,6 @@ turning camera, so its background is redrawn, but only when the camera has turne
 
 from __future__ import annotations
 
-import base64
-import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,23 +22,20 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
-from PIL import Image
 
-from optviz.api import evaluate
 from optviz.export import marks
 from optviz.export.options import ExportOptions
 from optviz.racing import Race, Runner
-from optviz.views import figures, style
+from optviz.views import figures
 
 INCHES = (12.8, 7.2)  # the figure's size; the resolution only changes the dpi, so text scales with it
 FONT_PT = 12.5
 TITLE_PT = 16.0
 COUNTER_PT = 17.0
-TEXT_COLOR = "#222222"
+TEXT_COLOR = figures.TEXT_COLOR
 # The app's marker sizes are CSS pixels in a ~560 px tall figure; a 720 px frame is about 1.2 times
 # taller, and at 100 dpi one point is 100/72 pixels.
 _PX_TO_PT = 1.2 * 72.0 / 100.0
-SHADE_FLOOR = 0.72  # 3-D: a face turned away from the light keeps this share of its colour
 TURN_QUANTUM_DEG = 0.25  # 3-D: the background is redrawn when the camera has turned this much
 INSET_MIN_HEIGHT = 0.16  # of the frame's height
 LEGEND_ROOMY = 7  # runners listed in full size; more get a tighter legend so the inset keeps its room
@@ -116,12 +114,6 @@ def _colorbar(fig: Figure, box: Layout, scale: figures.ColorScale) -> None:
     ax.yaxis.set_label_position("right")
 
 
-def _decode_data_uri(uri: str) -> np.ndarray:
-    payload = uri.split(",", 1)[1]
-    with Image.open(io.BytesIO(base64.b64decode(payload))) as image:
-        return np.asarray(image.convert("RGB"))
-
-
 def _dots(ax, colors: list[str], size_pt: float, marker: str = "o", zorder: float = 7) -> PathCollection:
     """One marker per runner in its colour, all drawn in one call (positions set per frame)."""
     return ax.scatter(
@@ -149,7 +141,7 @@ class ContourScene(Scene):
         # stretching a smaller picture would draw them as staircases.
         width_px = box.plot[2] * fig.bbox.width
         height_px = box.plot[3] * fig.bbox.height
-        image = _decode_data_uri(figures.contour_image(surface, round(max(width_px, height_px))))
+        image = figures.band_image(surface, round(max(width_px, height_px))).rgb()
         ax.imshow(image, extent=(x0, x1, y0, y1), aspect="auto", interpolation="antialiased", zorder=0)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
@@ -165,7 +157,7 @@ class ContourScene(Scene):
             marker="*",
             markersize=_pt(figures.MINIMUM_SIZE) * 1.35,  # a star fills less of its box than plotly's
             markerfacecolor=figures.MINIMUM_COLOR,
-            markeredgecolor="#222222",
+            markeredgecolor=figures.MINIMUM_EDGE,
             markeredgewidth=1.2,
             zorder=4,
         )
@@ -231,32 +223,11 @@ class ContourScene(Scene):
         self.ends.set_visible(bool(ended_mask.any()))
 
 
-def _face_colors(race: Race, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Each mesh face in the app's colours at the loss at its centre, lit from above.
-
-    The colours are the scale's continuous ones: bands drawn face by face would turn every band edge
-    into a staircase on a 48 x 48 mesh. The light is softer than matplotlib's own shading, which darkens
-    the far walls of a valley to near black.
-    """
-    cx = (x[:-1] + x[1:]) / 2
-    cy = (y[:-1] + y[1:]) / 2
-    X, Y = np.meshgrid(cx, cy)
-    f, _, _ = evaluate(race.surface, X, Y)
-    unit = figures.color_scale(race.surface).unit(np.where(np.isfinite(f), f, np.inf))
-    rgb = np.array([_rgb(style.colormap(t)) for t in unit.ravel()]).reshape(*unit.shape, 3)
-    # Normals of the drawn surface, with z scaled as the box shows it (x and y span 1, z spans 0.65).
-    zs = (z - z.min()) / max(float(np.ptp(z)), 1e-12) * 0.65
-    # Slopes per face (the mean of its two edges), per box unit: a face is 1/(n - 1) of the box wide.
-    nx = -(np.diff(zs, axis=1)[:-1] + np.diff(zs, axis=1)[1:]) / 2 * (x.size - 1)
-    ny = -(np.diff(zs, axis=0)[:, :-1] + np.diff(zs, axis=0)[:, 1:]) / 2 * (y.size - 1)
-    light = np.array([-0.3, -0.4, 1.0]) / np.linalg.norm([-0.3, -0.4, 1.0])
-    lit = (nx * light[0] + ny * light[1] + light[2]) / np.sqrt(nx**2 + ny**2 + 1.0)
-    return rgb * (SHADE_FLOOR + (1.0 - SHADE_FLOOR) * np.clip(lit, 0.0, 1.0))[..., None]
-
-
-def _rgb(color: str) -> tuple[float, float, float]:
-    r, g, b = style.hex_to_rgb(color)
-    return r / 255.0, g / 255.0, b / 255.0
+def _face_colors(surface) -> np.ndarray:
+    """Each mesh face in the player's colours, lit as the player lights it: the mean of its corners'
+    `figures.mesh_colors`, as RGB in [0, 1]."""
+    c = figures.mesh_colors(surface).astype(np.float64) / 255.0
+    return (c[:-1, :-1] + c[:-1, 1:] + c[1:, :-1] + c[1:, 1:]) / 4.0
 
 
 class SurfaceScene(Scene):
@@ -268,14 +239,14 @@ class SurfaceScene(Scene):
         self.ax = ax
         x, y, z = figures.surface_mesh(surface)
         X, Y = np.meshgrid(x, y)
-        colors = _face_colors(race, x, y, np.asarray(z))
+        colors = _face_colors(surface)
         ax.plot_surface(X, Y, z, facecolors=colors, shade=False, linewidth=0, antialiased=False)
         (x0, x1), (y0, y1) = surface.domain
         lift = marks.lift(surface)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         ax.set_zlim(self.scale.low, self.scale.high + 2 * lift)
-        ax.set_box_aspect((1.0, 1.0, 0.65), zoom=0.92)
+        ax.set_box_aspect((1.0, 1.0, figures.Z_ASPECT), zoom=0.92)
         ax.set_xlabel(t.x, fontsize=FONT_PT)
         ax.set_ylabel(t.y, fontsize=FONT_PT)
         ax.set_zlabel(t.z, fontsize=FONT_PT)
@@ -289,7 +260,7 @@ class SurfaceScene(Scene):
             marker="*",
             markersize=_pt(figures.MINIMUM_SIZE) * 1.2,
             markerfacecolor=figures.MINIMUM_COLOR,
-            markeredgecolor="#222222",
+            markeredgecolor=figures.MINIMUM_EDGE,
             zorder=10,
         )
         _colorbar(fig, box, self.scale)
@@ -413,7 +384,7 @@ class Panel:
                 marker="*",
                 markersize=_pt(figures.MINIMUM_SIZE),
                 mfc=figures.MINIMUM_COLOR,
-                mec="#222222",
+                mec=figures.MINIMUM_EDGE,
             )
         )
         labels.append("global minimum")

@@ -1,27 +1,20 @@
-"""Figures of a race: the contour view, the 3-D view and the loss / distance / learning-rate curves.
+"""What every view of a race shows, defined once: the colour scale (its bands, its continuous ramp,
+its ticks and labels), the banded contour picture with its lines, the 3-D mesh and its light, tick
+values and labels of every axis, titles, marker sizes, the divergence note.
 
-Pure functions of a `Race` and a step that return complete static plotly figures; nothing here knows
-Streamlit, so the app's player, the exporter and the tests share one definition of what each view
-shows: titles, axis labels, the colour scale, one colour per runner, the end marker of a diverged run.
-
-The contour is drawn as an image (`contour_image`) under the paths rather than as a contour trace:
-plotly.js drops contour and heatmap traces when an animation starts or its slider moves, and the
-player draws the same image, so every view of a surface looks the same.
+Pure functions of a surface or a `Race`; nothing here knows Streamlit or a browser. The player
+(`optviz.views.player`) sends these values to the browser, which draws with them and computes none of
+them again; the video frames (`optviz.export.render`) draw with the same values in matplotlib.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import math
-import struct
-import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from optviz.api import evaluate
 from optviz.engine.optimizers import OPTIMIZERS
@@ -44,7 +37,16 @@ END_SIZE = 14
 MINIMUM_SIZE = 15
 FONT_SIZE = 14
 CAMERA = (-55.0, 32.0)  # 3-D view: azimuth and elevation in degrees, shared with the player
+Z_ASPECT = 0.65  # 3-D box: height over width (x and y span the same width)
+LIFT = 0.015  # 3-D: paths and marks sit this share of the height scale above the surface
+LIGHT = (-0.3, -0.4, 1.0)  # 3-D: where the light comes from (x, y, up), fixed to the surface
+SHADE_FLOOR = 0.72  # 3-D: a face turned away from the light keeps this share of its colour
 MINIMUM_COLOR = "#ffffff"
+MINIMUM_EDGE = "#222222"
+RING_COLOR = "#ffffff"  # the ring around a head
+AXIS_COLOR = "rgba(100,100,110,0.9)"
+GRID_COLOR = "rgba(128,128,140,0.22)"
+TEXT_COLOR = "#222222"  # text where no theme sets it (the video frames)
 UNDEFINED_COLOR = "#d9d9d9"  # where a typed formula is undefined
 DIVERGED_NOTE = "diverged at step {step}"
 
@@ -74,19 +76,48 @@ def decade_label(k: int) -> str:
     return {0: "1", 1: "10", 2: "100"}.get(k, f"10{_superscript(k)}")
 
 
+def _tick_step(low: float, high: float, count: int) -> float:
+    """The step of 1, 2 or 5 x 10^k nearest (in ratio) the spacing of `count` ticks over [low, high]."""
+    raw = (high - low) / max(1, count - 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    return min((m * power for m in (1, 2, 5, 10)), key=lambda s: abs(math.log(s / raw)))
+
+
 def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
     """Round tick values (steps of 1, 2 or 5 x 10^k, the one nearest the wanted spacing) in [low, high]."""
     if not high > low:
         return [low]
-    raw = (high - low) / max(1, count - 1)
-    power = 10.0 ** math.floor(math.log10(raw))
-    step = min((m * power for m in (1, 2, 5, 10)), key=lambda s: abs(math.log(s / raw)))
+    step = _tick_step(low, high, count)
     ticks = []
     v = math.ceil(low / step - 1e-9) * step
     while v <= high + 1e-9 * step:
         ticks.append(0.0 if abs(v) < step * 1e-9 else round(v, 12))
         v += step
     return ticks
+
+
+MOST_TICKS = 16  # the densest axis a view asks for
+
+
+def tick_ladder(low: float, high: float) -> dict[str, list]:
+    """Every tick set an axis over [low, high] may show, for a browser that chooses by the room it has:
+    `rungs` are lists of (value, label), `pick[count]` the index of `nice_ticks(low, high, count)`'s
+    rung, for counts 0 to MOST_TICKS."""
+    rungs: list[list[tuple[float, str]]] = []
+    pick: list[int] = []
+    for count in range(MOST_TICKS + 1):
+        rung = [(v, format_number(v)) for v in nice_ticks(low, high, count)]
+        if rung not in rungs:
+            rungs.append(rung)
+        pick.append(rungs.index(rung))
+    return {"rungs": [[[v, label] for v, label in rung] for rung in rungs], "pick": pick}
+
+
+def decade_ticks(low: float, high: float, most: int) -> list[tuple[float, str]]:
+    """Ticks at whole decades k (10^k) in [low, high], every one or every few so at most `most` show."""
+    decades = range(math.ceil(low - 1e-9), math.floor(high + 1e-9) + 1)
+    every = max(1, math.ceil(len(decades) / most))
+    return [(float(k), decade_label(k)) for k in decades if k % every == 0]
 
 
 @dataclass(frozen=True)
@@ -122,14 +153,6 @@ class ColorScale:
     def band_colors(self) -> list[str]:
         return [colormap((i + 0.5) / self.bands) for i in range(self.bands)]
 
-    def plotly_colorscale(self) -> list[list[float | str]]:
-        """The banded scale as a plotly colorscale (two stops per band keeps the bands sharp)."""
-        scale: list[list[float | str]] = []
-        for i, color in enumerate(self.band_colors()):
-            scale.append([i / self.bands, color])
-            scale.append([(i + 1) / self.bands, color])
-        return scale
-
     @property
     def title(self) -> str:
         return "f − f* (log)" if self.log else "f(x, y)"
@@ -137,9 +160,7 @@ class ColorScale:
     def ticks(self) -> list[tuple[float, str]]:
         """Tick positions in transformed units with labels in loss units."""
         if self.log:
-            decades = range(math.ceil(self.low), math.floor(self.high) + 1)
-            every = max(1, math.ceil(len(decades) / 7))
-            return [(float(k), decade_label(k)) for k in decades if k % every == 0]
+            return decade_ticks(self.low, self.high, 7)
         return [(v, format_number(v)) for v in nice_ticks(self.low, self.high)]
 
 
@@ -195,25 +216,6 @@ def _color_scale(key: SurfaceKey) -> ColorScale:
     return ColorScale(False, offset, 0.0, low, high)
 
 
-def _png(indices: np.ndarray, palette: Sequence[str]) -> bytes:
-    """A palette PNG (one byte per pixel): banded images compress to a few tens of kB."""
-    height, width = indices.shape
-    raw = np.zeros((height, width + 1), dtype=np.uint8)  # a zero filter byte starts each row
-    raw[:, 1:] = indices
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    plte = b"".join(bytes(hex_to_rgb(c)) for c in palette)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0))
-        + chunk(b"PLTE", plte)
-        + chunk(b"IDAT", zlib.compress(raw.tobytes(), 9))
-        + chunk(b"IEND", b"")
-    )
-
-
 @dataclass(frozen=True, eq=False)  # compared (and cached) by identity: one per surface and size
 class BandImage:
     """The contour as band numbers per pixel (0 = lowest loss); row 0 is the top of the domain (largest
@@ -237,14 +239,16 @@ class BandImage:
         line[:-1, :] |= b[:-1, :] != b[1:, :]
         return (b + np.where(line, len(self.colors), 0)).astype(np.uint8)
 
-    def png(self) -> bytes:
-        return _png(self.indices, self.palette)
+    def rgb(self) -> np.ndarray:
+        """The picture as (size, size, 3) RGB bytes."""
+        palette = np.array([hex_to_rgb(c) for c in self.palette], dtype=np.uint8)
+        return palette[self.indices]
 
     def runs(self) -> bytes:
-        """The bands run-length coded, (band, count <= 255) byte pairs along the rows: a browser paints
-        this synchronously (and finds the lines itself), where decoding a PNG waits behind whatever
-        else the page is doing."""
-        flat = self.bands.ravel()
+        """The palette indices (bands and lines) run-length coded, (index, count <= 255) byte pairs along
+        the rows: a browser paints this synchronously, where decoding a PNG waits behind whatever else
+        the page is doing."""
+        flat = self.indices.ravel()
         starts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
         lengths = np.diff(np.r_[starts, flat.size])
         pieces = -(-lengths // 255)  # runs longer than 255 are split
@@ -273,16 +277,6 @@ def band_image(surface: Surface, size: int = IMAGE_SIZE) -> BandImage:
 
 
 @functools.lru_cache(maxsize=16)
-def _contour_image(key: SurfaceKey, size: int) -> str:
-    return "data:image/png;base64," + base64.b64encode(_band_image(key, size).png()).decode("ascii")
-
-
-def contour_image(surface: Surface, size: int = IMAGE_SIZE) -> str:
-    """`band_image` as a PNG data URI (for a plotly layout image)."""
-    return _contour_image(SurfaceKey.of(surface), size)
-
-
-@functools.lru_cache(maxsize=16)
 def _mesh(key: SurfaceKey, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x, y, f = _grid(key.surface, size, size, centred=False)
     scale = _color_scale(key)
@@ -295,6 +289,31 @@ def _mesh(key: SurfaceKey, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def surface_mesh(surface: Surface, size: int = MESH_SIZE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """x (n,), y (n,) and the height z (n, n) shown in 3-D: the colour scale's transformed loss."""
     return _mesh(SurfaceKey.of(surface), size)
+
+
+@functools.lru_cache(maxsize=16)
+def _mesh_colors(key: SurfaceKey, size: int) -> np.ndarray:
+    _, _, z = _mesh(key, size)
+    scale = _color_scale(key)
+    unit = (np.asarray(z) - scale.low) / (scale.high - scale.low)
+    rgb = np.array([hex_to_rgb(colormap(t)) for t in unit.ravel()], dtype=np.float64).reshape(size, size, 3)
+    # Normals in the box as drawn: x and y span 2 over size - 1 steps, the height 2 * Z_ASPECT.
+    step = 2.0 / (size - 1)
+    gy, gx = np.gradient(unit * 2.0 * Z_ASPECT, step)
+    light = np.asarray(LIGHT) / np.linalg.norm(LIGHT)
+    lit = (-gx * light[0] - gy * light[1] + light[2]) / np.sqrt(gx**2 + gy**2 + 1.0)
+    shade = SHADE_FLOOR + (1.0 - SHADE_FLOOR) * np.clip(lit, 0.0, 1.0)
+    out = np.rint(rgb * shade[..., None]).astype(np.uint8)
+    out.flags.writeable = False
+    return out
+
+
+def mesh_colors(surface: Surface, size: int = MESH_SIZE) -> np.ndarray:
+    """Each 3-D mesh vertex's colour (size, size, 3 RGB bytes; rows along y): the colour scale's
+    continuous colour at its height (bands drawn face by face would look like terraces), lit from
+    LIGHT, a direction fixed to the surface, with SHADE_FLOOR the share a slope turned away from it
+    keeps. The player shades smoothly between them; the video frames colour each face by its corners."""
+    return _mesh_colors(SurfaceKey.of(surface), size)
 
 
 # ------------------------------------------------------------------------------------ race values
@@ -333,12 +352,6 @@ def is_adaptive(runner: Runner) -> bool:
     return OPTIMIZERS[runner.competitor.optimizer].adaptive
 
 
-def runner_label(runner: Runner) -> str:
-    """The legend entry: the label, with the divergence note where there is one."""
-    d = runner.trajectory.diverged_at
-    return runner.label if d is None else f"{runner.label} ({DIVERGED_NOTE.format(step=d)})"
-
-
 def last_shown(runner: Runner, step: int) -> int:
     """The iterate drawn as the head at `step`: a diverged run stops at its last good iterate."""
     d = runner.trajectory.diverged_at
@@ -352,15 +365,6 @@ def has_diverged_by(runner: Runner, step: int) -> bool:
 
 def trail_start(step: int, trail: int | None) -> int:
     return 0 if trail is None else max(0, step - trail)
-
-
-def _steps(race: Race) -> int:
-    return race.settings.steps if not race.runners else race.runners[0].trajectory.steps
-
-
-def _step(race: Race, step: int | None) -> int:
-    steps = _steps(race)
-    return steps if step is None else max(0, min(int(step), steps))
 
 
 @dataclass(frozen=True)
@@ -394,235 +398,79 @@ def titles(race: Race) -> Titles:
     )
 
 
-# ------------------------------------------------------------------------------------------ style
+# ------------------------------------------------------------------------------------ curve axes
+
+CURVE_DECADES = 16  # a log axis shows at most this many decades below its top
+CURVE_HEADROOM = 2  # decades above the runs that did not diverge, for those that did
+CURVE_TICKS = 6  # at most this many decades are labelled
 
 
-def _base_layout(title: str, height: int | None) -> dict:
+@dataclass(frozen=True)
+class LogAxis:
+    """A log axis: `low` and `high` in decades (log10), ticks at whole decades with their labels."""
+
+    low: float
+    high: float
+    ticks: tuple[tuple[float, str], ...]
+
+
+def log_axis(series: Iterable[tuple[np.ndarray, bool]]) -> LogAxis:
+    """The axis for curves given as (values, diverged): it fits the runs that did not diverge, with
+    CURVE_HEADROOM decades more for those that did (a blow-up to 1e15 would flatten every other curve,
+    so diverged curves leave through the top), and at most CURVE_DECADES decades."""
+
+    def span(values: list[np.ndarray]) -> tuple[float, float]:
+        logs = [np.log10(v[(v > 0) & np.isfinite(v)]) for v in values]
+        logs = [a for a in logs if a.size]
+        if not logs:
+            return math.inf, -math.inf
+        return min(float(a.min()) for a in logs), max(float(a.max()) for a in logs)
+
+    pairs = list(series)
+    every = [np.asarray(v, dtype=np.float64) for v, _ in pairs]
+    steady = [np.asarray(v, dtype=np.float64) for v, diverged in pairs if not diverged]
+    lo, hi = span(steady or every)
+    if steady and len(steady) < len(every):
+        hi = min(span(every)[1], hi + CURVE_HEADROOM)
+    if not math.isfinite(lo):
+        lo, hi = -1.0, 1.0
+    lo = max(lo, hi - CURVE_DECADES)  # a run that reaches the minimum exactly would stretch the axis
+    if hi - lo < 1:
+        lo, hi = lo - 0.5, hi + 0.5
+    pad = (hi - lo) * 0.04
+    lo, hi = lo - pad, hi + pad
+    return LogAxis(lo, hi, tuple(decade_ticks(lo, hi, CURVE_TICKS)))
+
+
+def _shown(runner: Runner, values: np.ndarray) -> np.ndarray:
+    """A curve up to the runner's last good iterate (the rows after a divergence repeat it)."""
+    d = runner.trajectory.diverged_at
+    return values if d is None else values[:d]
+
+
+def rates_shown(runner: Runner) -> np.ndarray:
+    """The effective learning rates (updates, 2) up to the last good update, floored for a log axis."""
+    rate = runner.trajectory.rate
+    d = runner.trajectory.diverged_at
+    n = rate.shape[0] if d is None else max(0, d - 1)
+    return np.maximum(rate[:n], CURVE_FLOOR)
+
+
+def curve_axes(race: Race) -> dict[str, LogAxis]:
+    """The log axes of the loss, distance and learning-rate curves, over every runner."""
+
+    def diverged(r: Runner) -> bool:
+        return r.trajectory.diverged_at is not None
+
+    adaptive = [r for r in race.runners if is_adaptive(r)]
     return {
-        "title": {"text": title, "x": 0.02, "xanchor": "left", "font": {"size": FONT_SIZE + 3}},
-        "font": {"size": FONT_SIZE},
-        "template": "plotly_white",
-        "height": height,
-        "margin": {"l": 64, "r": 24, "t": 56, "b": 56},
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0.0},
+        "loss": log_axis((_shown(r, loss_gap(race, r)), diverged(r)) for r in race.runners),
+        "distance": log_axis((_shown(r, distance(race, r)), diverged(r)) for r in race.runners),
+        "rate": log_axis((rates_shown(r)[:, c], diverged(r)) for r in adaptive for c in (0, 1)),
     }
 
 
-def _at_step(race: Race, step: int | None, title: str) -> str:
-    return f"{title} — step {_step(race, step)} of {_steps(race)}"
-
-
-# ---------------------------------------------------------------------------------------- contour
-
-
-def _colorbar_trace(scale: ColorScale) -> go.Scatter:
-    """An invisible trace that carries the colour bar (the contour itself is an image)."""
-    ticks = scale.ticks()
-    return go.Scatter(
-        x=[None],
-        y=[None],
-        mode="markers",
-        showlegend=False,
-        hoverinfo="skip",
-        marker={
-            "color": [scale.low, scale.high],
-            "cmin": scale.low,
-            "cmax": scale.high,
-            "colorscale": scale.plotly_colorscale(),
-            "showscale": True,
-            "colorbar": {
-                "title": {"text": scale.title},
-                "tickvals": [t for t, _ in ticks],
-                "ticktext": [label for _, label in ticks],
-                "thickness": 14,
-            },
-        },
-    )
-
-
-def _minima_trace(surface: Surface) -> go.Scatter:
-    m = np.asarray(surface.minima)
-    return go.Scatter(
-        x=m[:, 0],
-        y=m[:, 1],
-        mode="markers",
-        name="global minimum",
-        marker={
-            "symbol": "star",
-            "size": MINIMUM_SIZE,
-            "color": MINIMUM_COLOR,
-            "line": {"color": "#222222", "width": 1.5},
-        },
-        hovertemplate="minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
-    )
-
-
-def _point(runner: Runner, x: float, y: float, marker: dict, **extra: object) -> go.Scatter:
-    """One marker of a runner (its start, head or end), grouped with its trail in the legend."""
-    options: dict[str, object] = {"mode": "markers", **extra}
-    return go.Scatter(
-        x=[x],
-        y=[y],
-        legendgroup=runner.label,
-        showlegend=False,
-        marker={"color": runner.color, **marker},
-        **options,
-    )
-
-
-def _runner_traces_2d(race: Race, runner: Runner, step: int, trail: int | None) -> list[go.Scatter]:
-    """Trail, start (open circle) and head; a run that diverged ends in an X with its note instead."""
-    xy = runner.trajectory.xy
-    head = last_shown(runner, step)
-    path = xy[trail_start(head, trail) : head + 1]
-    trail_trace = go.Scatter(
-        x=path[:, 0],
-        y=path[:, 1],
-        mode="lines",
-        name=runner_label(runner),
-        legendgroup=runner.label,
-        line={"color": runner.color, "width": TRAIL_WIDTH},
-        hovertemplate=f"{runner.label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
-    )
-    start = _point(
-        runner,
-        xy[0, 0],
-        xy[0, 1],
-        {"symbol": "circle-open", "size": START_SIZE, "line": {"width": 2}},
-        hovertemplate=f"{runner.label}: start (%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
-    )
-    if has_diverged_by(runner, step):
-        end = _point(
-            runner,
-            xy[head, 0],
-            xy[head, 1],
-            {"symbol": "x", "size": END_SIZE, "line": {"width": 1, "color": "#ffffff"}},
-            mode="markers+text",
-            text=[DIVERGED_NOTE.format(step=runner.trajectory.diverged_at)],
-            textposition="top center",
-            textfont={"color": runner.color},
-            hoverinfo="text",
-        )
-    else:
-        gap = format_number(float(loss_gap(race, runner)[head]))
-        end = _point(
-            runner,
-            xy[head, 0],
-            xy[head, 1],
-            {"symbol": "circle", "size": HEAD_SIZE, "line": {"color": "#ffffff", "width": 1.5}},
-            hovertemplate=(
-                f"{runner.label}: step {head}<br>(%{{x:.4g}}, %{{y:.4g}})<br>f − f* = {gap}<extra></extra>"
-            ),
-        )
-    return [trail_trace, start, end]
-
-
-def _arrows(race: Race, step: int) -> list[dict]:
-    """Per runner, from its head: the descent direction -grad (thin, open head) and the update it took.
-
-    Both have one fixed length on screen: their directions are the lesson here, their sizes are in the
-    curves. A plotly annotation points at (x, y) from an offset in pixels, so each arrow is anchored at
-    the head with its arrowhead drawn at the offset end ("start" side).
-    """
-    out = []
-    length = 46.0
-    for runner in race.runners:
-        t = runner.trajectory
-        k = last_shown(runner, step)
-        if has_diverged_by(runner, step) or k >= t.steps:
-            continue
-        x, y = (float(v) for v in t.xy[k])
-        for vec, head, width in ((-t.grad[k], 3, 1.5), (t.xy[k + 1] - t.xy[k], 2, 2.5)):
-            norm = float(np.hypot(*vec))
-            if not norm > 0 or not math.isfinite(norm):
-                continue
-            ux, uy = vec / norm
-            out.append(
-                {
-                    "x": x,
-                    "y": y,
-                    "ax": ux * length,
-                    "ay": -uy * length,  # screen y points down
-                    "xref": "x",
-                    "yref": "y",
-                    "axref": "pixel",
-                    "ayref": "pixel",
-                    "showarrow": True,
-                    "arrowside": "start",
-                    "arrowhead": head,
-                    "arrowwidth": width,
-                    "arrowcolor": runner.color,
-                    "standoff": 0,
-                    "startstandoff": 0,
-                    "text": "",
-                }
-            )
-    return out
-
-
-def contour_figure(
-    race: Race,
-    step: int | None = None,
-    *,
-    trail: int | None = None,
-    show_arrows: bool = False,
-    height: int | None = 560,
-) -> go.Figure:
-    """The contour map (log colours when the surface asks for them) with every runner's trail up to
-    `step` (the last step when None), its start, its head, an X where it diverged, and the minima."""
-    k = _step(race, step)
-    s = race.surface
-    t = titles(race)
-    scale = color_scale(s)
-    (x0, x1), (y0, y1) = s.domain
-    fig = go.Figure()
-    fig.add_trace(_colorbar_trace(scale))
-    fig.add_trace(_minima_trace(s))
-    for runner in race.runners:
-        for trace in _runner_traces_2d(race, runner, k, trail):
-            fig.add_trace(trace)
-    fig.update_layout(**_base_layout(_at_step(race, k, t.contour), height))
-    fig.update_layout(
-        images=[
-            {
-                "source": contour_image(s),
-                "xref": "x",
-                "yref": "y",
-                "x": x0,
-                "y": y1,
-                "sizex": x1 - x0,
-                "sizey": y1 - y0,
-                "sizing": "stretch",
-                "layer": "below",
-            }
-        ],
-        annotations=_arrows(race, k) if show_arrows else [],
-    )
-    fig.update_xaxes(title_text=t.x, range=[x0, x1], showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(title_text=t.y, range=[y0, y1], showgrid=False, zeroline=False)
-    return fig
-
-
-# --------------------------------------------------------------------------------------------- 3-D
-
-
-def _now_marker(runner: Runner, ended: bool, size: float, end_size: float) -> dict:
-    """A runner's marker at the current step: a dot, or an X once it has diverged."""
-    return {
-        "symbol": "x" if ended else "circle",
-        "size": end_size if ended else size,
-        "color": runner.color,
-        "line": {"color": "#ffffff", "width": 1},
-    }
-
-
-def camera_eye(distance: float = 2.1) -> dict[str, float]:
-    azimuth, elevation = (math.radians(a) for a in CAMERA)
-    return {
-        "x": distance * math.cos(elevation) * math.cos(azimuth),
-        "y": distance * math.cos(elevation) * math.sin(azimuth),
-        "z": distance * math.sin(elevation),
-    }
+# ------------------------------------------------------------------------------------------- 3-D
 
 
 def mesh_heights(surface: Surface, xy: np.ndarray) -> np.ndarray:
@@ -647,186 +495,3 @@ def mesh_heights(surface: Surface, xy: np.ndarray) -> np.ndarray:
 def heights(race: Race, runner: Runner) -> np.ndarray:
     """The runner's iterates on the 3-D view's surface."""
     return mesh_heights(race.surface, runner.trajectory.xy)
-
-
-def surface_figure(
-    race: Race, step: int | None = None, *, trail: int | None = None, height: int | None = 560
-) -> go.Figure:
-    """The surface in 3-D (height = the colour scale's value) with every runner's trail and head."""
-    k = _step(race, step)
-    s = race.surface
-    t = titles(race)
-    scale = color_scale(s)
-    x, y, z = surface_mesh(s)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Surface(
-            x=x,
-            y=y,
-            z=z,
-            cmin=scale.low,
-            cmax=scale.high,
-            colorscale=scale.plotly_colorscale(),
-            showscale=False,
-            opacity=0.95,
-            name=s.title,
-            hovertemplate="(%{x:.3g}, %{y:.3g})<extra></extra>",
-        )
-    )
-    lift = 0.01 * (scale.high - scale.low)  # keeps the paths above the surface they lie on
-    m = np.asarray(s.minima)
-    fig.add_trace(
-        go.Scatter3d(
-            x=m[:, 0],
-            y=m[:, 1],
-            z=mesh_heights(s, m) + lift,
-            mode="markers",
-            name="global minimum",
-            marker={
-                "symbol": "diamond",
-                "size": 6,
-                "color": MINIMUM_COLOR,
-                "line": {"color": "#222222", "width": 1},
-            },
-        )
-    )
-    for runner in race.runners:
-        xy = runner.trajectory.xy
-        zs = heights(race, runner) + lift
-        head = last_shown(runner, k)
-        lo = trail_start(head, trail)
-        fig.add_trace(
-            go.Scatter3d(
-                x=xy[lo : head + 1, 0],
-                y=xy[lo : head + 1, 1],
-                z=zs[lo : head + 1],
-                mode="lines",
-                name=runner_label(runner),
-                legendgroup=runner.label,
-                line={"color": runner.color, "width": 5},
-            )
-        )
-        ended = has_diverged_by(runner, k)
-        fig.add_trace(
-            go.Scatter3d(
-                x=[xy[head, 0]],
-                y=[xy[head, 1]],
-                z=[zs[head]],
-                mode="markers",
-                legendgroup=runner.label,
-                showlegend=False,
-                marker=_now_marker(runner, ended, 5, 7),
-            )
-        )
-    fig.update_layout(**_base_layout(_at_step(race, k, t.surface), height))
-    (x0, x1), (y0, y1) = s.domain
-    fig.update_layout(
-        scene={
-            "xaxis": {"title": {"text": t.x}, "range": [x0, x1]},
-            "yaxis": {"title": {"text": t.y}, "range": [y0, y1]},
-            "zaxis": {"title": {"text": t.z}, "range": [scale.low, scale.high + 2 * lift]},
-            "aspectmode": "manual",
-            "aspectratio": {"x": 1, "y": 1, "z": 0.65},
-            "camera": {"eye": camera_eye()},
-        }
-    )
-    return fig
-
-
-# ------------------------------------------------------------------------------------------ curves
-
-
-def rate_runners(race: Race) -> list[Runner]:
-    return [r for r in race.runners if is_adaptive(r)]
-
-
-def curves_figure(
-    race: Race, step: int | None = None, *, show_rates: bool = False, height: int | None = 560
-) -> go.Figure:
-    """Loss above the minimum and distance to the nearest minimum against the step (log y axes),
-    optionally the effective per-coordinate learning rate of the adaptive runners, with a marker at
-    `step` on every curve and an X where a runner diverged."""
-    k = _step(race, step)
-    t = titles(race)
-    panels = [(t.loss, t.loss_axis), (t.distance, t.distance_axis)]
-    if show_rates:
-        panels.append((t.rate, t.rate_axis))
-    fig = make_subplots(
-        rows=len(panels),
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.1,
-        subplot_titles=[p[0] for p in panels],
-    )
-    for runner in race.runners:
-        series = [loss_gap(race, runner), distance(race, runner)]
-        for row, values in enumerate(series, start=1):
-            _add_curve(fig, runner, values, row, k, show_legend=row == 1)
-    if show_rates:
-        for runner in rate_runners(race):
-            rate = runner.trajectory.rate
-            d = runner.trajectory.diverged_at
-            n = rate.shape[0] if d is None else max(d - 1, 0)
-            steps = np.arange(1, n + 1)
-            for coord, dash in ((0, "solid"), (1, "dot")):
-                fig.add_trace(
-                    go.Scatter(
-                        x=steps,
-                        y=np.maximum(rate[:n, coord], CURVE_FLOOR),
-                        mode="lines",
-                        name=f"{runner.label} ({'xy'[coord]})",
-                        legendgroup=runner.label,
-                        showlegend=False,
-                        line={"color": runner.color, "width": 2, "dash": dash},
-                        hovertemplate=f"{runner.label}, {'xy'[coord]}: %{{y:.3g}}<extra></extra>",
-                    ),
-                    row=3,
-                    col=1,
-                )
-    for row, (_, axis) in enumerate(panels, start=1):
-        fig.update_yaxes(type="log", title_text=axis, exponentformat="power", row=row, col=1)
-        fig.add_vline(x=k, line={"color": "#555555", "width": 1, "dash": "dash"}, row=row, col=1)
-    fig.update_xaxes(title_text=t.step, range=[0, _steps(race)], row=len(panels), col=1)
-    fig.update_layout(**_base_layout(f"Progress — step {k} of {_steps(race)}", height))
-    fig.update_layout(legend={"y": -0.18 if len(panels) < 3 else -0.12})
-    return fig
-
-
-def _add_curve(
-    fig: go.Figure, runner: Runner, values: np.ndarray, row: int, step: int, show_legend: bool
-) -> None:
-    d = runner.trajectory.diverged_at
-    end = values.shape[0] if d is None else d  # rows from d on repeat the last good iterate
-    fig.add_trace(
-        go.Scatter(
-            x=np.arange(end),
-            y=values[:end],
-            mode="lines",
-            name=runner_label(runner),
-            legendgroup=runner.label,
-            showlegend=show_legend,
-            line={"color": runner.color, "width": 2},
-            hovertemplate=f"{runner.label}: step %{{x}}, %{{y:.3g}}<extra></extra>",
-        ),
-        row=row,
-        col=1,
-    )
-    k = min(step, end - 1)
-    ended = has_diverged_by(runner, step)
-    fig.add_trace(
-        go.Scatter(
-            x=[k],
-            y=[values[k]],
-            mode="markers",
-            legendgroup=runner.label,
-            showlegend=False,
-            marker=_now_marker(runner, ended, 9, END_SIZE),
-            hovertemplate=(
-                f"{runner.label}: {DIVERGED_NOTE.format(step=d)}<extra></extra>"
-                if ended
-                else f"{runner.label}: step %{{x}}, %{{y:.3g}}<extra></extra>"
-            ),
-        ),
-        row=row,
-        col=1,
-    )

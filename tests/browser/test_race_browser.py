@@ -3,8 +3,6 @@ before and after playing, follows a slider and reproduces a race from a shared l
 
 from __future__ import annotations
 
-import io
-import math
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
@@ -14,7 +12,17 @@ import pytest
 
 from optviz.link import to_query
 from optviz.settings import RaceSettings
-from tests.browser.harness import click_map, slider_input, state, wait_for_race, wait_for_step
+from tests.browser.harness import (
+    assert_contour_drawn,
+    check_3d_camera,
+    check_play,
+    click_map,
+    map_pixels,
+    slider_input,
+    state,
+    wait_for_race,
+    wait_for_step,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -32,27 +40,6 @@ def _close(a: list[list[float]], b: list[list[float]], tol: float) -> bool:
     return bool(np.allclose(np.asarray(a), np.asarray(b), atol=tol, rtol=0))
 
 
-def _map_pixels(page: Any) -> np.ndarray:
-    """What the contour view shows inside its plot area, as RGB pixels read from the screen."""
-    pil = pytest.importorskip("PIL.Image")
-    box = state(page)["plot"]
-    shot = page.locator('[data-testid="optviz-contour"]').screenshot()
-    image = np.asarray(pil.open(io.BytesIO(shot)).convert("RGB"), dtype=np.int16)
-    scale = image.shape[1] / page.locator('[data-testid="optviz-contour"]').bounding_box()["width"]
-    top, left = (round(box[k] * scale) + 2 for k in ("top", "left"))
-    bottom = round((box["top"] + box["height"]) * scale) - 2
-    right = round((box["left"] + box["width"]) * scale) - 2
-    return image[top:bottom, left:right]
-
-
-def _assert_contour_drawn(pixels: np.ndarray) -> None:
-    # The map is coloured bands with contour lines: hardly any white, many distinct colours.
-    white = (pixels > 245).all(axis=2).mean()
-    assert white < 0.1, f"{white:.0%} of the map is white"
-    colours = np.unique(pixels.reshape(-1, 3) // 8, axis=0)
-    assert len(colours) > 15
-
-
 def _domain_span(info: dict[str, Any]) -> float:
     (x0, x1), (y0, y1) = info["plot"]["domain"]
     return max(x1 - x0, y1 - y0)
@@ -67,29 +54,20 @@ def test_page_renders_without_an_exception(page, app_url):
     for testid in ("optviz-contour", "optviz-surface3d", "optviz-loss", "optviz-distance", "optviz-play"):
         assert page.locator(f'[data-testid="{testid}"]').is_visible(), testid
     assert page.locator('[data-testid="optviz-step"]').inner_text() == "Step 300 / 300"
-    _assert_contour_drawn(_map_pixels(page))
+    assert_contour_drawn(map_pixels(page))
 
 
 def test_play_moves_the_heads_while_the_contour_stays_drawn(page, app_url):
     _open(page, f"{app_url}/?{RACE}")
-    page.locator('[data-testid="optviz-first"]').click()
-    start = state(page)
-    assert start["step"] == 0
-    page.locator('[data-testid="optviz-play"]').click()
-    wait_for_step(page, 40)
-    during = state(page)
-    pixels = _map_pixels(page)  # taken while it plays
-    assert during["playing"] == "true"
-    assert during["step"] > 0
-    moved = [math.dist(a, b) > 1e-9 for a, b in zip(start["heads"], during["heads"], strict=True)]
-    assert sum(moved) >= 3, f"heads that moved: {moved}"
-    _assert_contour_drawn(pixels)
-    assert page.locator('[data-testid="optviz-step"]').inner_text().startswith("Step ")
-    page.locator('[data-testid="optviz-play"]').click()
-    paused = state(page)
-    assert paused["playing"] == "false"
-    page.wait_for_timeout(400)
-    assert state(page)["step"] == paused["step"]
+    check_play(page)
+
+
+def test_the_3d_view_turns_zooms_and_resets(page, app_url):
+    _open(page, f"{app_url}/?{RACE}")
+    seen = check_3d_camera(page)
+    assert "f = " in seen["readout"] and "x = " in seen["readout"]
+    # the 3-D view's paths are drawn again for the new camera, the race untouched
+    assert state(page)["step"] == 300
 
 
 def test_clicking_the_map_sets_the_start_before_and_after_playing(page, app_url):

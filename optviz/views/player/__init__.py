@@ -1,20 +1,30 @@
-"""The race player: a Streamlit component that animates a race in the browser.
+"""The race player: one interactive renderer of a race, in the app and in a standalone page.
 
-`race_player(race, view, key=...)` sends the race once, compactly: float32 arrays in base64 and
-the contour as run-length coded bands, ~0.13 MB of data for 7 runners x 500 steps (~0.2 MB on the
-wire with the component's code). The browser does the rest -- play, pause, step, scrub, speed, with
-the contour map, the 3-D surface and the curves on one shared step -- and nothing is sent while it
-plays. A click on the map comes back as `on_start((x, y))`, called before the script reruns.
+`payload(race, view)` is everything the browser needs, as plain JSON data: float32 arrays in base64,
+the contour as run-length coded palette indices, and every value a view shows that is not the race's
+own numbers -- colour scale (bands, ticks and labels), the 3-D mesh's lit colours, tick values and
+labels of each axis, titles, marker sizes, colours, the 3-D camera and box -- computed here, in
+Python, by `optviz.views.figures` (the video frames draw with the same values). ~0.15 MB for 7
+runners x 500 steps.
 
-How the code reaches the page: the component's HTML, CSS and JS (`optviz/player/`, ~55 kB) are
-registered inline with `st.components.v2.component`. Streamlit sends them with the element (so each
-new race carries them again; a race seen before comes from the browser's message cache), and the
-browser imports the module once per page: its blob URL is cached by content. The player draws on
-canvases and loads no plotly.js: on this kind of machine the 4.8 MB plotly.js bundle took 2.2-3.8 s
-to load, `Plotly.restyle` of the paths 50-60 ms per frame (under 20 frames/s) and a 3-D restyle
-0.2-0.8 s under software WebGL; the canvases draw a frame of every view in ~1 ms. What it draws
-comes from `optviz.views.figures` (colour scale, contour bands, mesh, titles, marker sizes, the divergence
-note), which also builds the same views as static plotly figures for export.
+The browser's side is one ES module, `static/player.js`, built from the modules under `src/` (see
+README, "The player's JavaScript"). Its default export `mount({data, parentElement, setTriggerValue})`
+draws a payload into an element and returns a function that unmounts it; any host can call it:
+
+- this Streamlit component (`race_player`): CCv2 calls it on every rerun with the new payload;
+- the standalone HTML export (`optviz.export.html`): a page with the module and a payload inline;
+- a notebook widget, with the same module and payload.
+
+`setTriggerValue(name, value)` is how the player speaks to its host: `("start", {x, y})` when the map
+is clicked (only when `data.clickable`), `("speed", n)` when the speed menu changes. A host that
+listens to neither passes a function that does nothing.
+
+In the app, a click on the map comes back as `on_start((x, y))`, called before the script reruns.
+The component's HTML, CSS and JS (~65 kB) are registered inline with `st.components.v2.component`;
+the browser imports the module once per page (its blob URL is cached by content). The player draws
+on canvases and loads no plotly.js: on this kind of machine the 4.8 MB plotly.js bundle took
+2.2-3.8 s to load, `Plotly.restyle` of the paths 50-60 ms per frame and a 3-D restyle 0.2-0.8 s
+under software WebGL.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ import numpy as np
 from optviz.racing import Race, Runner
 from optviz.settings import SPEEDS, View, simple_fields
 from optviz.views import figures
+from optviz.views.style import hex_to_rgb
 from surfaces.ranges import finite_number
 
 ASSETS = Path(__file__).with_name("static")
@@ -65,7 +76,7 @@ def _runner(race: Race, runner: Runner, view: View) -> dict[str, Any]:
     if view.show_arrows:
         entry["grad"] = _b64(t.grad)
     if view.show_rates and entry["adaptive"]:
-        entry["rate"] = _b64(np.maximum(t.rate, figures.CURVE_FLOOR))
+        entry["rate"] = _b64(figures.rates_shown(runner))
     return entry
 
 
@@ -73,7 +84,7 @@ def _runner(race: Race, runner: Runner, view: View) -> dict[str, Any]:
 def _image_data(image: figures.BandImage) -> dict[str, Any]:
     return {
         "size": int(image.bands.shape[0]),
-        "palette": list(image.palette),
+        "palette": [list(hex_to_rgb(c)) for c in image.palette],  # bands, then their lines
         "runs": base64.b64encode(image.runs()).decode("ascii"),
     }
 
@@ -94,6 +105,7 @@ def _surface_data(key: figures.SurfaceKey) -> dict[str, Any]:
     s = key.surface
     scale = figures.color_scale(s)
     _, _, z = figures.surface_mesh(s)
+    (x0, x1), (y0, y1) = s.domain
     data: dict[str, Any] = {
         "name": s.name,
         "domain": [list(s.domain[0]), list(s.domain[1])],
@@ -104,11 +116,17 @@ def _surface_data(key: figures.SurfaceKey) -> dict[str, Any]:
             "log": scale.log,
             "low": scale.low,
             "high": scale.high,
+            "offset": scale.offset,
             "colors": scale.band_colors(),
             "ticks": [[t, label] for t, label in scale.ticks()],
             "title": scale.title,
         },
-        "mesh": {"n": int(z.shape[0]), "z": _b64(z)},
+        "axes": {"x": figures.tick_ladder(x0, x1), "y": figures.tick_ladder(y0, y1)},
+        "mesh": {
+            "n": int(z.shape[0]),
+            "z": _b64(z),
+            "rgb": base64.b64encode(figures.mesh_colors(s).tobytes()).decode("ascii"),
+        },
     }
     # The browser redraws the map and the surface only when this changes (not for every new race).
     data["key"] = hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=8).hexdigest()
@@ -133,11 +151,38 @@ def _titles(race: Race) -> dict[str, str]:
     }
 
 
+def _axis(axis: figures.LogAxis) -> dict[str, Any]:
+    return {"low": axis.low, "high": axis.high, "ticks": [[k, label] for k, label in axis.ticks]}
+
+
+STYLE = {
+    "trail": figures.TRAIL_WIDTH,
+    "casing": figures.CASING_WIDTH,
+    "head": figures.HEAD_SIZE,
+    "start": figures.START_SIZE,
+    "end": figures.END_SIZE,
+    "minimum": figures.MINIMUM_SIZE,
+    "camera": list(figures.CAMERA),
+    "zAspect": figures.Z_ASPECT,
+    "lift": figures.LIFT,
+    "note": figures.DIVERGED_NOTE,
+    "floor": figures.CURVE_FLOOR,
+    "colors": {
+        "minimum": figures.MINIMUM_COLOR,
+        "minimumEdge": figures.MINIMUM_EDGE,
+        "ring": figures.RING_COLOR,
+        "axis": figures.AXIS_COLOR,
+        "grid": figures.GRID_COLOR,
+    },
+}
+
+
 def payload(race: Race, view: View, *, clickable: bool = True, height: int = HEIGHT) -> dict[str, Any]:
     """Everything the browser needs to draw and play the race, as plain JSON data."""
     if not race.runners:
         raise ValueError("a race to play needs at least one runner")
     steps = race.runners[0].trajectory.steps
+    curves = figures.curve_axes(race)
     data: dict[str, Any] = {
         "steps": steps,
         "clickable": clickable,
@@ -153,17 +198,8 @@ def payload(race: Race, view: View, *, clickable: bool = True, height: int = HEI
         },
         "titles": _titles(race),
         "surface": _surface(race),
-        "style": {
-            "trail": figures.TRAIL_WIDTH,
-            "casing": figures.CASING_WIDTH,
-            "head": figures.HEAD_SIZE,
-            "start": figures.START_SIZE,
-            "end": figures.END_SIZE,
-            "minimum": figures.MINIMUM_SIZE,
-            "camera": list(figures.CAMERA),
-            "note": figures.DIVERGED_NOTE,
-            "floor": figures.CURVE_FLOOR,
-        },
+        "axes": {"step": figures.tick_ladder(0, steps), **{k: _axis(a) for k, a in curves.items()}},
+        "style": STYLE,
         "runners": [_runner(race, r, view) for r in race.runners],
         "order": figures.draw_order(race),
     }
@@ -251,4 +287,4 @@ def race_player(
     _component()(data=raw, key=key, on_start_change=started, on_speed_change=sped, width="stretch")
 
 
-__all__ = ["HEIGHT", "chosen_speed", "clicked_point", "payload", "race_player"]
+__all__ = ["ASSETS", "HEIGHT", "chosen_speed", "clicked_point", "payload", "race_player"]

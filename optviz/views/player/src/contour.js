@@ -1,0 +1,347 @@
+// The contour map: picture, minima, axes and colour bar below; trails, heads and arrows above.
+import { ended, headIndex, trailStart } from "./data.js";
+import { escape } from "./dom.js";
+import { endMark, haloStroke, haloText, headMark, minimumMark } from "./marks.js";
+import { pickTicks, sci } from "./scales.js";
+import { View } from "./view.js";
+
+const CLICK_SLOP = 5; // pixels a press may move and still count as a click
+
+export class ContourView extends View {
+  constructor(player, parent) {
+    super(player, parent, "optviz-contour", "contour map");
+    this.pending = null;
+    this.press = null;
+    this.top.addEventListener("pointerdown", (e) => {
+      this.press = { x: e.offsetX, y: e.offsetY };
+    });
+    this.top.addEventListener("pointerup", (e) => this.release(e));
+    this.top.addEventListener("pointermove", (e) => this.hover(e));
+    this.top.addEventListener("pointerleave", () => {
+      this.hideTip();
+      this.top.style.cursor = "default";
+    });
+  }
+
+  layout() {
+    const fs = this.player.fontSize;
+    const left = Math.round(fs * 4.1);
+    const right = Math.round(fs * 6.2);
+    const top = Math.round(fs * 2.6);
+    const bottom = Math.round(fs * 3.3);
+    this.plot = { x: left, y: top, w: Math.max(10, this.w - left - right), h: Math.max(10, this.h - top - bottom) };
+    const [[x0, x1], [y0, y1]] = this.player.data.surface.domain;
+    this.sx = (x) => this.plot.x + ((x - x0) / (x1 - x0)) * this.plot.w;
+    this.sy = (y) => this.plot.y + ((y1 - y) / (y1 - y0)) * this.plot.h;
+    this.dx = (px) => x0 + ((px - this.plot.x) / this.plot.w) * (x1 - x0);
+    this.dy = (py) => y1 - ((py - this.plot.y) / this.plot.h) * (y1 - y0);
+    this.player.root.dataset.plot = JSON.stringify({
+      left: this.plot.x,
+      top: this.plot.y,
+      width: this.plot.w,
+      height: this.plot.h,
+      domain: this.player.data.surface.domain,
+    });
+  }
+
+  staticKey() {
+    const d = this.player.data;
+    return [d.surface.key, d.titles.contour, d.titles.x, d.titles.y];
+  }
+
+  inside(x, y) {
+    const p = this.plot;
+    return x >= p.x && x <= p.x + p.w && y >= p.y && y <= p.y + p.h;
+  }
+
+  drawStatic() {
+    const p = this.player;
+    const d = p.data;
+    this.layout();
+    const ctx = this.context(this.base);
+    const { x, y, w, h } = this.plot;
+    this.title(ctx, d.titles.contour);
+    const img = p.image;
+    if (img && img.width > 0) {
+      ctx.imageSmoothingEnabled = true;
+      ctx.imageSmoothingQuality = "high";
+      ctx.drawImage(img, x, y, w, h);
+    } else {
+      ctx.fillStyle = p.colors.panel;
+      ctx.fillRect(x, y, w, h);
+    }
+    ctx.strokeStyle = p.colors.axis;
+    ctx.lineWidth = 1;
+    ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
+    this.axes(ctx);
+    this.colorbar(ctx);
+    ctx.lineWidth = 1.5;
+    for (const [mx, my] of d.surface.minima) {
+      minimumMark(ctx, this.sx(mx), this.sy(my), d.style.minimum * 0.55, d.style.colors);
+    }
+  }
+
+  axes(ctx) {
+    const p = this.player;
+    const { x, y, w, h } = this.plot;
+    const fs = p.fontSize;
+    const axes = p.data.surface.axes;
+    ctx.fillStyle = p.colors.text;
+    ctx.strokeStyle = p.colors.axis;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    for (const [t, label] of pickTicks(axes.x, Math.max(4, Math.round(w / 70)))) {
+      const px = this.sx(t);
+      ctx.beginPath();
+      ctx.moveTo(px, y + h);
+      ctx.lineTo(px, y + h + 5);
+      ctx.stroke();
+      ctx.fillText(label, px, y + h + 7);
+    }
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    for (const [t, label] of pickTicks(axes.y, Math.max(4, Math.round(h / 60)))) {
+      const py = this.sy(t);
+      ctx.beginPath();
+      ctx.moveTo(x - 5, py);
+      ctx.lineTo(x, py);
+      ctx.stroke();
+      ctx.fillText(label, x - 7, py);
+    }
+    ctx.save();
+    ctx.font = p.font(1, 600);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "bottom";
+    ctx.fillText(p.data.titles.x, x + w / 2, this.h - 6);
+    ctx.translate(fs * 1.05, y + h / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textBaseline = "middle";
+    ctx.fillText(p.data.titles.y, 0, 0);
+    ctx.restore();
+  }
+
+  colorbar(ctx) {
+    const p = this.player;
+    const s = p.data.surface.scale;
+    const fs = p.fontSize;
+    const bx = this.plot.x + this.plot.w + fs * 0.9;
+    const bw = fs * 0.9;
+    const by = this.plot.y + fs * 1.2;
+    const bh = this.plot.h - fs * 1.2;
+    const n = s.colors.length;
+    for (let i = 0; i < n; i++) {
+      ctx.fillStyle = s.colors[i];
+      const top = by + bh - ((i + 1) / n) * bh;
+      ctx.fillRect(bx, top, bw, bh / n + 0.5);
+    }
+    ctx.strokeStyle = p.colors.axis;
+    ctx.strokeRect(bx + 0.5, by + 0.5, bw - 1, bh - 1);
+    ctx.fillStyle = p.colors.text;
+    ctx.textAlign = "left";
+    ctx.textBaseline = "middle";
+    for (const [t, label] of s.ticks) {
+      const py = by + bh - ((t - s.low) / (s.high - s.low)) * bh;
+      if (py < by - 1 || py > by + bh + 1) continue;
+      ctx.beginPath();
+      ctx.moveTo(bx + bw, py);
+      ctx.lineTo(bx + bw + 4, py);
+      ctx.stroke();
+      ctx.fillText(label, bx + bw + 6, py);
+    }
+    ctx.save();
+    ctx.font = p.font(0.92, 600);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "bottom";
+    ctx.fillText(s.title, bx + bw / 2 + fs, by - fs * 0.35);
+    ctx.restore();
+  }
+
+  drawDynamic(step) {
+    const p = this.player;
+    const ctx = this.context(this.top);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(this.plot.x, this.plot.y, this.plot.w, this.plot.h);
+    ctx.clip();
+    const st = p.data.style;
+    const heads = p.runners.map((r) => {
+      const head = headIndex(r, step);
+      return [r.xy[2 * head], r.xy[2 * head + 1]];
+    });
+    for (const r of p.drawOrder) {
+      if (r.hidden) continue;
+      const head = headIndex(r, step);
+      const from = trailStart(head, p.options.trail);
+      ctx.beginPath();
+      for (let k = from; k <= head; k++) ctx.lineTo(this.sx(r.xy[2 * k]), this.sy(r.xy[2 * k + 1]));
+      haloStroke(ctx, st.trail, r.color, st.casing, r.casing);
+      // start: an open circle
+      ctx.beginPath();
+      ctx.arc(this.sx(r.xy[0]), this.sy(r.xy[1]), st.start / 2, 0, 2 * Math.PI);
+      haloStroke(ctx, 2, r.color, 2.5);
+    }
+    if (p.options.arrows) this.arrows(ctx, step);
+    const notes = []; // boxes taken by end markers and notes
+    const ends = [];
+    for (const r of p.runners) {
+      if (r.hidden) continue;
+      const head = headIndex(r, step);
+      let hx = this.sx(r.xy[2 * head]);
+      let hy = this.sy(r.xy[2 * head + 1]);
+      if (ended(r, step)) {
+        // a run that left the map before it blew up is marked where it left, at the edge
+        const m = 9;
+        hx = Math.max(this.plot.x + m, Math.min(this.plot.x + this.plot.w - m, hx));
+        hy = Math.max(this.plot.y + m, Math.min(this.plot.y + this.plot.h - m, hy));
+        endMark(ctx, hx, hy, st.end, r.color);
+        const half = st.end / 2 + 3;
+        ends.push({ r, hx, hy });
+        notes.push({ left: hx - half, top: hy - half, w: 2 * half, h: 2 * half });
+      } else {
+        headMark(ctx, hx, hy, st.head, r.color, st.colors.ring);
+        ctx.beginPath(); // a thin dark rim: the white ring alone vanishes on the palest bands
+        ctx.arc(hx, hy, st.head / 2 + 1.4, 0, 2 * Math.PI);
+        ctx.lineWidth = 0.8;
+        ctx.strokeStyle = "rgba(0,0,0,0.55)";
+        ctx.stroke();
+      }
+    }
+    for (const { r, hx, hy } of ends) {
+      this.note(ctx, notes, `${r.label}: ${st.note.replace("{step}", r.divergedAt)}`, hx, hy, r.color);
+    }
+    if (this.pending) {
+      const px = this.sx(this.pending[0]);
+      const py = this.sy(this.pending[1]);
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      ctx.arc(px, py, 9, 0, 2 * Math.PI);
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = "#111111";
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.font = p.font(0.92, 600);
+      ctx.textAlign = "left";
+      ctx.textBaseline = "middle";
+      haloText(ctx, "new start: running…", px + 13, py, "#111111");
+    }
+    ctx.restore();
+    p.root.dataset.heads = JSON.stringify(heads.map(([x, y]) => [Number(x.toPrecision(7)), Number(y.toPrecision(7))]));
+  }
+
+  // A divergence note beside its X, moved down until it overlaps no earlier note.
+  note(ctx, notes, text, x, y, color) {
+    const p = this.player;
+    ctx.font = p.font(0.9, 700);
+    const w = ctx.measureText(text).width;
+    const lh = p.fontSize * 1.25;
+    const right = x > this.plot.x + this.plot.w * 0.6;
+    const left = right ? x - 12 - w : x + 12;
+    const fit = (t) => Math.max(this.plot.y + 2, Math.min(this.plot.y + this.plot.h - lh - 2, t));
+    const hits = (t) =>
+      notes.some((n) => left < n.left + n.w && n.left < left + w && t < n.top + n.h && n.top < t + lh);
+    // the free line nearest the mark: 0, one up, one down, two up, ...
+    let top = fit(y - lh / 2);
+    for (let i = 1; i < 24 && hits(top); i++) top = fit(y - lh / 2 + (i % 2 ? -1 : 1) * Math.ceil(i / 2) * lh);
+    notes.push({ left, top, w, h: lh });
+    ctx.textAlign = "left";
+    ctx.textBaseline = "top";
+    haloText(ctx, text, left, top, color);
+  }
+
+  arrows(ctx, step) {
+    const p = this.player;
+    const len = p.fontSize * 3.3;
+    for (const r of p.runners) {
+      if (r.hidden || !r.grad || ended(r, step)) continue;
+      const k = headIndex(r, step);
+      if (k >= p.data.steps) continue;
+      const hx = this.sx(r.xy[2 * k]);
+      const hy = this.sy(r.xy[2 * k + 1]);
+      // directions on screen: the axes may be scaled differently
+      const g = [-r.grad[2 * k] * (this.plot.w / this.span(0)), r.grad[2 * k + 1] * (this.plot.h / this.span(1))];
+      const u = [
+        (r.xy[2 * k + 2] - r.xy[2 * k]) * (this.plot.w / this.span(0)),
+        -(r.xy[2 * k + 3] - r.xy[2 * k + 1]) * (this.plot.h / this.span(1)),
+      ];
+      this.arrow(ctx, hx, hy, g, len, r.color, true);
+      this.arrow(ctx, hx, hy, u, len, r.color, false);
+    }
+  }
+
+  span(axis) {
+    const [a, b] = this.player.data.surface.domain[axis];
+    return b - a;
+  }
+
+  arrow(ctx, x, y, v, len, color, dashed) {
+    const n = Math.hypot(v[0], v[1]);
+    if (!(n > 0) || !Number.isFinite(n)) return;
+    const ux = v[0] / n;
+    const uy = v[1] / n;
+    const ex = x + ux * len;
+    const ey = y + uy * len;
+    const head = 8;
+    for (const [width, stroke] of [
+      [dashed ? 4 : 5.5, "rgba(255,255,255,0.9)"],
+      [dashed ? 1.6 : 2.6, color],
+    ]) {
+      ctx.setLineDash(dashed ? [5, 4] : []);
+      ctx.beginPath();
+      ctx.moveTo(x, y);
+      ctx.lineTo(ex, ey);
+      ctx.lineWidth = width;
+      ctx.strokeStyle = stroke;
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.beginPath();
+      ctx.moveTo(ex - head * (ux - 0.5 * uy), ey - head * (uy + 0.5 * ux));
+      ctx.lineTo(ex, ey);
+      ctx.lineTo(ex - head * (ux + 0.5 * uy), ey - head * (uy - 0.5 * ux));
+      if (!dashed && stroke === color) {
+        ctx.closePath();
+        ctx.fillStyle = color;
+        ctx.fill();
+      }
+      ctx.stroke();
+    }
+  }
+
+  hover(e) {
+    const p = this.player;
+    if (!this.plot || !this.inside(e.offsetX, e.offsetY)) {
+      this.hideTip();
+      this.top.style.cursor = "default";
+      return;
+    }
+    this.top.style.cursor = p.data.clickable ? "crosshair" : "default";
+    const x = this.dx(e.offsetX);
+    const y = this.dy(e.offsetY);
+    const t = p.data.titles;
+    let html = `${escape(t.x)} = ${sci(x)}, ${escape(t.y)} = ${sci(y)}`;
+    const best = p.nearestHead((r, k) =>
+      Math.hypot(this.sx(r.xy[2 * k]) - e.offsetX, this.sy(r.xy[2 * k + 1]) - e.offsetY),
+    );
+    if (best) {
+      html = p.headReadout(best.r, best.k);
+    } else if (p.data.clickable) {
+      html += "<br>click to start every runner here";
+    }
+    this.showTip(html, e.offsetX, e.offsetY);
+  }
+
+  release(e) {
+    const press = this.press;
+    this.press = null;
+    const p = this.player;
+    if (!press || !p.data.clickable || e.button !== 0) return;
+    if (Math.hypot(e.offsetX - press.x, e.offsetY - press.y) > CLICK_SLOP) return;
+    if (!this.inside(e.offsetX, e.offsetY)) return;
+    const digits = (axis) => Math.max(0, 3 - Math.floor(Math.log10(this.span(axis))));
+    const x = Number(this.dx(e.offsetX).toFixed(digits(0)));
+    const y = Number(this.dy(e.offsetY).toFixed(digits(1)));
+    this.pending = [x, y];
+    p.root.dataset.pending = JSON.stringify(this.pending);
+    p.redraw(); // a race that is playing keeps playing: the new one continues from this step
+    p.send("start", { x, y });
+  }
+}

@@ -1,0 +1,111 @@
+// The player's controls: play/pause, step buttons, the scrub slider, the step read-out, the speed
+// menu, the legend (click an entry to hide or show a runner) and the keyboard.
+import { el } from "./dom.js";
+
+// Button icons as inline SVG: symbol fonts for media keys are missing on many machines.
+const svg = (path) =>
+  `<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" fill="currentColor">${path}</svg>`;
+export const ICONS = {
+  play: svg('<path d="M4 2.5v11l9-5.5z"/>'),
+  pause: svg('<path d="M3.5 2.5h3v11h-3zM9.5 2.5h3v11h-3z"/>'),
+  first: svg('<path d="M2.5 2.5h2v11h-2zM14 2.5v11L5.5 8z"/>'),
+  back: svg('<path d="M12.5 2.5v11L4 8z"/>'),
+  forward: svg('<path d="M3.5 2.5v11L12 8z"/>'),
+  last: svg('<path d="M11.5 2.5h2v11h-2zM2 2.5v11L10.5 8z"/>'),
+};
+
+// The bar of controls at the top of `player.root`; returns its live parts.
+export function buildControls(player) {
+  const bar = el("div", { class: "ovz-bar" }, player.root);
+  const button = (testid, icon, title, onclick) => {
+    const b = el("button", { type: "button", "data-testid": testid, title, "aria-label": title }, bar);
+    b.innerHTML = icon;
+    b.addEventListener("click", onclick);
+    return b;
+  };
+  const play = button("optviz-play", "", "Play / pause (space)", () => player.toggle());
+  play.classList.add("ovz-play");
+  button("optviz-first", ICONS.first, "First step (Home)", () => player.pauseAndSeek(0));
+  button("optviz-back", ICONS.back, "Step back (←)", () => player.pauseAndSeek(player.step - 1));
+  button("optviz-forward", ICONS.forward, "Step forward (→)", () => player.pauseAndSeek(player.step + 1));
+  button("optviz-last", ICONS.last, "Last step (End)", () => player.pauseAndSeek(player.data.steps));
+  const scrub = el("input", { type: "range", min: "0", max: "1", value: "0", class: "ovz-scrub" }, bar);
+  scrub.setAttribute("data-testid", "optviz-scrub");
+  scrub.setAttribute("aria-label", "Step");
+  scrub.addEventListener("input", () => player.pauseAndSeek(Number(scrub.value)));
+  const readout = el("span", { class: "ovz-readout", "data-testid": "optviz-step", "aria-live": "off" }, bar);
+  const speedLabel = el("label", { class: "ovz-speed" }, bar);
+  el("span", { text: "Speed" }, speedLabel);
+  const speed = el("select", { "data-testid": "optviz-speed", "aria-label": "Playback speed" }, speedLabel);
+  speed.addEventListener("change", () => player.setSpeed(Number(speed.value)));
+  return { play, scrub, readout, speed };
+}
+
+export function showPlaying(button, playing) {
+  button.innerHTML = playing ? `${ICONS.pause}<span>Pause</span>` : `${ICONS.play}<span>Play</span>`;
+}
+
+// The speed menu's choices (steps per second): the app's list and the race's own speed.
+export function speedOptions(select, speeds, extra, current) {
+  const values = [...new Set([...speeds, extra])].sort((a, b) => a - b);
+  select.innerHTML = "";
+  for (const v of values) el("option", { value: String(v), text: `${v} ${v === 1 ? "step" : "steps"}/s` }, select);
+  select.value = String(current);
+}
+
+// One legend entry per runner (with its divergence note and its live value), then the marks' key.
+// Returns the elements that show each runner's value.
+export function buildLegend(player, legend) {
+  legend.innerHTML = "";
+  const values = [];
+  for (const r of player.runners) {
+    const item = el("button", { type: "button", class: "ovz-item", title: "Hide / show this runner" }, legend);
+    item.setAttribute("data-testid", "optviz-legend-item");
+    item.classList.toggle("ovz-off", r.hidden);
+    const sw = el("span", { class: "ovz-swatch" }, item);
+    sw.style.background = r.color;
+    el("span", { text: r.label }, item);
+    if (r.divergedAt !== null) {
+      const text = `✕ ${player.data.style.note.replace("{step}", r.divergedAt)}`;
+      const note = el("span", { class: "ovz-note", text }, item);
+      note.style.color = r.color;
+      note.setAttribute("data-testid", "optviz-diverged");
+    }
+    values.push(el("span", { class: "ovz-value" }, item));
+    item.addEventListener("click", () => {
+      item.classList.toggle("ovz-off", player.toggleRunner(r));
+    });
+  }
+  const marks = ["○ start", "● now", "✕ diverged", "★ minimum"];
+  if (player.options.arrows) marks.push("⟶ update Δw", "⇢ −gradient");
+  el("span", { class: "ovz-keys", text: marks.join("   ") }, legend);
+  return values;
+}
+
+// What the player's root does with a key: space plays or pauses, arrows step, Home and End jump.
+export function onKey(player, e) {
+  if (e.target && e.target.tagName === "SELECT") return;
+  const actions = {
+    " ": () => player.toggle(),
+    ArrowLeft: () => player.pauseAndSeek(player.step - 1),
+    ArrowRight: () => player.pauseAndSeek(player.step + 1),
+    Home: () => player.pauseAndSeek(0),
+    End: () => player.pauseAndSeek(player.data.steps),
+  };
+  if (e.target === player.controls.scrub && e.key !== " ") return; // the range input handles its keys
+  const act = actions[e.key];
+  if (act) {
+    e.preventDefault();
+    act();
+  }
+}
+
+export function hint(clickable, show3d) {
+  const parts = [];
+  if (clickable) parts.push("Click the contour map to start every runner there");
+  if (show3d) parts.push("drag the 3-D view to turn it, wheel or pinch to zoom, double-click to reset");
+  parts.push("click a curve to jump to that step", "click a legend entry to hide or show a runner.");
+  const text = parts.join(" · ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+

@@ -1,0 +1,326 @@
+// The player: holds a race's data, lays out the views, draws them and plays the race.
+import { buildControls, buildLegend, hint, onKey, showPlaying, speedOptions } from "./controls.js";
+import { ContourView } from "./contour.js";
+import { CurveView } from "./curves.js";
+import { bytes, decodeRunners, decodeRuns, ended, f32, headIndex, paint } from "./data.js";
+import { el, escape } from "./dom.js";
+import { sci } from "./scales.js";
+import { SurfaceView } from "./surface3d.js";
+
+const LEGEND_EVERY = 100; // ms between legend value updates while playing
+const HEAD_REACH = 12; // CSS pixels: how near a head the pointer must be for its read-out
+
+export class Player {
+  constructor(host) {
+    this.host = host;
+    this.root = host.querySelector(".ovz") || el("div", { class: "ovz", "data-testid": "optviz-player" }, host);
+    this.root.tabIndex = 0;
+    this.step = 0;
+    this.playing = false;
+    this.speed = 30;
+    this.frames = 0;
+    this.renderMs = 0;
+    this.hidden = new Set();
+    this.destroyed = false;
+    this.send = () => {};
+    this.controls = buildControls(this);
+    showPlaying(this.controls.play, false);
+    this.legend = el("div", { class: "ovz-legend", "data-testid": "optviz-legend" }, this.root);
+    this.views = el("div", { class: "ovz-views" }, this.root);
+    this.hintLine = el("div", { class: "ovz-hint" }, this.root);
+    this.observer = new ResizeObserver(() => this.resize());
+    this.observer.observe(this.root);
+    this.root.addEventListener("keydown", (e) => onKey(this, e));
+  }
+
+  destroy() {
+    this.destroyed = true;
+    this.playing = false;
+    this.observer.disconnect();
+  }
+
+  font(scale = 1, weight = 400) {
+    return `${weight} ${Math.round(this.fontSize * scale)}px ${this.fontFamily}`;
+  }
+
+  // ------------------------------------------------------------------------------------------ data
+
+  update(data) {
+    const received = performance.now();
+    const previous = this.data;
+    const oldSteps = previous ? previous.steps : 0;
+    this.data = data;
+    this.options = data.options;
+    this.runners = decodeRunners(data, this.hidden);
+    this.drawOrder = data.order.map((i) => this.runners[i]);
+    this.mesh = f32(data.surface.mesh.z);
+    const sameStart = previous && previous.start[0] === data.start[0] && previous.start[1] === data.start[1];
+    if (!previous || (!sameStart && !this.playing)) {
+      // a new race or a new start point: show the whole paths at once; Play replays them
+      this.step = data.steps;
+      this.playing = false;
+    } else if (this.step >= oldSteps && !this.playing) {
+      this.step = data.steps;
+    } else {
+      this.step = Math.min(this.step, data.steps);
+    }
+    if (!previous || previous.options.speed !== data.options.speed) this.speed = data.options.speed;
+    speedOptions(this.controls.speed, data.options.speeds, data.options.speed, this.speed);
+    this.controls.scrub.max = String(data.steps);
+    if (this.contour) this.contour.pending = null;
+    delete this.root.dataset.pending;
+    this.hintLine.textContent = hint(data.clickable, data.options.show3d);
+    this.root.dataset.steps = String(data.steps);
+    this.root.dataset.first = JSON.stringify(this.runners.map((r) => [r.xy[0], r.xy[1]]));
+    const last = this.runners.map((r) => {
+      const k = r.xy.length / 2 - 1;
+      return [r.xy[2 * k], r.xy[2 * k + 1]];
+    });
+    this.root.dataset.last = JSON.stringify(last);
+    this.legendValues = buildLegend(this, this.legend);
+    const layoutKey = JSON.stringify([data.options.show3d, data.options.rates, data.options.height]);
+    if (layoutKey !== this.layoutKey) {
+      this.layoutKey = layoutKey;
+      this.buildViews();
+    }
+    this.contourImage(data.surface.image);
+    this.resize(true);
+    this.root.dataset.revision = data.rev;
+    this.root.dataset.received = received.toFixed(0); // ms since navigation
+    this.root.dataset.drawMs = (performance.now() - received).toFixed(1);
+  }
+
+  // The contour picture, painted from its run-length code: synchronous, so the map is drawn in the
+  // same task as the rest (an <img> or createImageBitmap of a PNG waited 200-700 ms behind
+  // Streamlit's own work on first load).
+  contourImage(image) {
+    const key = image.runs;
+    if (this.imageKey === key) return this.image;
+    const n = image.size;
+    const canvas = document.createElement("canvas");
+    canvas.width = n;
+    canvas.height = n;
+    const ctx = canvas.getContext("2d");
+    const pixels = ctx.createImageData(n, n);
+    new Uint32Array(pixels.data.buffer).set(paint(decodeRuns(bytes(image.runs), n), image.palette));
+    ctx.putImageData(pixels, 0, 0);
+    this.image = canvas;
+    this.imageKey = key;
+    return canvas;
+  }
+
+  buildViews() {
+    this.views.innerHTML = "";
+    const o = this.options;
+    this.contour = new ContourView(this, this.views);
+    this.surface3d = o.show3d ? new SurfaceView(this, this.views) : null;
+    if (!this.surface3d) delete this.root.dataset.camera;
+    this.curveBox = el("div", { class: "ovz-column" }, this.views);
+    this.curves = [
+      new CurveView(this, this.curveBox, "optviz-loss", "loss"),
+      new CurveView(this, this.curveBox, "optviz-distance", "distance"),
+    ];
+    if (o.rates) this.curves.push(new CurveView(this, this.curveBox, "optviz-rates", "rate"));
+    this.arrange();
+  }
+
+  // The grid adapts to the width: one row of three views on a wide screen, two rows on a laptop.
+  arrange() {
+    const width = this.root.getBoundingClientRect().width || 1000;
+    const H = this.options.height;
+    this.fontSize = width >= 1400 ? 15 : width >= 900 ? 14 : 13;
+    this.root.style.setProperty("--ovz-font", `${this.fontSize}px`);
+    const v = this.views.style;
+    const c = this.curveBox.style;
+    const n = this.curves.length;
+    const has3d = Boolean(this.surface3d);
+    if (width >= 1180 || (!has3d && width >= 700)) {
+      v.gridTemplateColumns = has3d ? "1.2fr 1fr 1fr" : "1.35fr 1fr";
+      v.gridTemplateRows = `${H}px`;
+      c.gridTemplateColumns = "1fr";
+      c.gridTemplateRows = `repeat(${n}, 1fr)`;
+      c.gridColumn = "auto";
+    } else if (width >= 640) {
+      // two views side by side: no taller than wide, or the map is squeezed into a strip
+      const top = Math.max(300, Math.min(H, Math.round(width / 2)));
+      v.gridTemplateColumns = "1fr 1fr";
+      v.gridTemplateRows = `${top}px ${Math.max(230, Math.round(H * 0.45))}px`;
+      c.gridTemplateColumns = `repeat(${n}, 1fr)`;
+      c.gridTemplateRows = "1fr";
+      c.gridColumn = "1 / span 2";
+    } else {
+      v.gridTemplateColumns = "1fr";
+      v.gridTemplateRows = has3d ? `${H}px ${Math.round(H * 0.8)}px auto` : `${H}px auto`;
+      c.gridTemplateColumns = "1fr";
+      c.gridTemplateRows = `repeat(${n}, 220px)`;
+      c.gridColumn = "auto";
+    }
+  }
+
+  // Hides or shows a runner in every view; returns whether it is hidden now.
+  toggleRunner(r) {
+    r.hidden = !r.hidden;
+    if (r.hidden) this.hidden.add(r.label);
+    else this.hidden.delete(r.label);
+    this.drawAll();
+    return r.hidden;
+  }
+
+  // ------------------------------------------------------------------------------------- read-outs
+
+  // f - f* as text: the floor that keeps exact zeros on log axes reads as 0
+  gap(v) {
+    return v <= this.data.style.floor * 1.0001 ? "0" : sci(v);
+  }
+
+  // The shown runner whose head is nearest the pointer, within HEAD_REACH pixels by `distance(r, k)`.
+  nearestHead(distance) {
+    let best = null;
+    for (const r of this.runners) {
+      if (r.hidden) continue;
+      const k = headIndex(r, this.step);
+      const d = distance(r, k);
+      if (d < HEAD_REACH && (!best || d < best.d)) best = { d, r, k };
+    }
+    return best;
+  }
+
+  // A head's values: where it is and its loss.
+  headReadout(r, k) {
+    const t = this.data.titles;
+    const f = this.data.surface.scale.offset + r.gap[k];
+    const state = ended(r, this.step) ? ` · ${escape(this.data.style.note.replace("{step}", r.divergedAt))}` : "";
+    return (
+      `<span class="ovz-dot" style="background:${r.color}"></span><b>${escape(r.label)}</b> · step ${k}${state}<br>` +
+      `${escape(t.x)} = ${sci(r.xy[2 * k])}, ${escape(t.y)} = ${sci(r.xy[2 * k + 1])}<br>` +
+      `f = ${sci(f)} · f − f* = ${this.gap(r.gap[k])}`
+    );
+  }
+
+  // ------------------------------------------------------------------------------------- drawing
+
+  allViews() {
+    return [this.contour, this.surface3d, ...this.curves].filter(Boolean);
+  }
+
+  resize(force = false) {
+    if (!this.data || !this.contour) return;
+    const style = getComputedStyle(this.root);
+    const colors = this.data.style.colors;
+    this.fontFamily = style.fontFamily || "sans-serif";
+    this.colors = {
+      text: style.color || "#31333f",
+      axis: colors.axis,
+      grid: colors.grid,
+      panel: style.getPropertyValue("--ovz-panel").trim() || "#f0f2f6",
+    };
+    this.arrange();
+    let changed = force;
+    for (const v of this.allViews()) changed = v.resize() || changed;
+    if (changed) this.drawAll();
+  }
+
+  // Static layers are redrawn only when what they show changed: a new race on the same surface
+  // repaints the curves and the paths, not the map or the mesh.
+  drawAll() {
+    const times = {};
+    for (const v of this.allViews()) {
+      if (v.w <= 1) continue;
+      const t0 = performance.now();
+      const key = v.staticKey ? JSON.stringify([v.staticKey(), v.w, v.h, v.dpr, this.fontSize, this.colors]) : null;
+      if (key === null || key !== v.drawnKey) {
+        v.drawStatic();
+        v.drawnKey = key;
+      } else if (v.refresh) {
+        v.refresh();
+      }
+      v.ready = true;
+      times[v.top.dataset.testid] = Number((performance.now() - t0).toFixed(1));
+    }
+    this.root.dataset.staticMs = JSON.stringify(times);
+    this.redraw();
+  }
+
+  redraw() {
+    const t0 = performance.now();
+    const step = this.step;
+    for (const v of this.allViews()) if (v.ready) v.drawDynamic(step);
+    this.controls.readout.textContent = `Step ${step} / ${this.data.steps}`;
+    this.controls.scrub.value = String(step);
+    const now = performance.now();
+    if (!this.playing || now - (this.legendAt || 0) > LEGEND_EVERY) {
+      this.legendAt = now;
+      this.runners.forEach((r, i) => {
+        const k = headIndex(r, step);
+        this.legendValues[i].textContent = ended(r, step) ? "" : `f − f* ${this.gap(r.gap[k])}`;
+      });
+    }
+    this.root.dataset.step = String(step);
+    this.renderMs = 0.9 * this.renderMs + 0.1 * (performance.now() - t0);
+    this.root.dataset.renderMs = this.renderMs.toFixed(2);
+  }
+
+  // ------------------------------------------------------------------------------------ playback
+
+  toggle() {
+    if (this.playing) this.pause();
+    else this.play();
+  }
+
+  play() {
+    if (this.step >= this.data.steps) this.step = 0;
+    this.playing = true;
+    this.root.dataset.playing = "true";
+    showPlaying(this.controls.play, true);
+    this.loop();
+  }
+
+  loop() {
+    // one animation chain at a time: a newer chain retires the older one
+    const chain = (this.chain = (this.chain || 0) + 1);
+    this.origin = { time: performance.now(), step: this.step };
+    this.playStart = { time: this.origin.time, frames: this.frames };
+    const tick = (now) => {
+      if (!this.playing || this.destroyed || chain !== this.chain) return;
+      // a frame's timestamp can precede the moment play was pressed: never step backwards
+      const elapsed = Math.max(0, now - this.origin.time);
+      const target = Math.min(this.data.steps, this.origin.step + Math.floor((elapsed * this.speed) / 1000));
+      if (target !== this.step) {
+        this.step = target;
+        this.redraw();
+        this.frames += 1;
+        this.root.dataset.frames = String(this.frames);
+        const seconds = (now - this.playStart.time) / 1000;
+        if (seconds > 0.5) this.root.dataset.fps = ((this.frames - this.playStart.frames) / seconds).toFixed(1);
+      }
+      if (this.step >= this.data.steps) this.pause();
+      else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }
+
+  pause() {
+    this.playing = false;
+    this.root.dataset.playing = "false";
+    showPlaying(this.controls.play, false);
+    if (this.data) this.redraw(); // the legend values catch up
+  }
+
+  // The speed menu is the race's one speed control: the choice goes back to the host (the app keeps
+  // it in its link).
+  setSpeed(speed) {
+    this.speed = speed;
+    if (this.playing) this.origin = { time: performance.now(), step: this.step };
+    this.send("speed", speed);
+  }
+
+  seek(step) {
+    this.step = Math.max(0, Math.min(this.data.steps, Math.round(step)));
+    this.redraw();
+  }
+
+  pauseAndSeek(step) {
+    this.pause();
+    this.seek(step);
+  }
+}

@@ -127,6 +127,7 @@ def _cached_functions() -> set[str]:
 
 # Every cache and what it keys on; a new cache must be added here with its reason.
 CACHES = {
+    "finite_sum._examples": "the surface's identity, N, the spread and the seed",
     "figures._color_scale": "SurfaceKey: the surface's identity",
     "figures._band_image": "SurfaceKey and the image size",
     "figures._mesh": "SurfaceKey and the mesh size",
@@ -159,7 +160,10 @@ def test_the_cache_list_names_real_functions():
     import optviz.app.map_tab
     import optviz.settings
 
+    import surfaces.finite_sum
+
     modules = {
+        "finite_sum": surfaces.finite_sum,
         "figures": figures,
         "player": player,
         "settings": optviz.settings,

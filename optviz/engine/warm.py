@@ -31,7 +31,7 @@ import numba
 import numpy as np
 from numba.core import event
 
-from optviz.engine import jit, kernels, rules
+from optviz.engine import batches, jit, kernels, rules
 
 WORKERS = 2  # the cores of the machines it is made for; more would wait on the same two
 
@@ -77,6 +77,11 @@ def _checks() -> None:
     kernels._start_block.compile(_types(L, H, _LANES, _LANES, np.zeros(4), 0, 1))
 
 
+def _batches() -> None:
+    orders = batches._orders(2, 1, 0)
+    batches._means(np.zeros((2, 5)), orders, 1, 1)
+
+
 def _race() -> None:
     # Through the API, so that the types are the ones it passes (one run, and many).
     from optviz import api
@@ -105,10 +110,11 @@ JOBS = (
     Job("surfaces", "built-in surfaces (kernels.value_grad_block)", (), _surfaces),
     Job("formula", "typed formulas' interpreter (kernels._run_program)", (), _formula),
     Job("checks", "per-step checks (kernels._check, ...)", (), _checks),
+    Job("batches", "stochastic runs' batches (batches._orders, batches._means)", (), _batches),
     Job("race", "run and run_many (kernels.race)", ("update", "surfaces", "formula", "checks"), _race),
     Job("evaluate", "surfaces on grids (kernels.evaluate)", ("surfaces", "formula"), _evaluate),
 )
-ENTRIES = ("race", "evaluate")  # what the API calls: loading these loads the whole engine
+ENTRIES = ("race", "evaluate", "batches")  # what the API calls: loading these loads the whole engine
 _BY_NAME = {job.name: job for job in JOBS}
 
 

@@ -232,8 +232,7 @@ _SURFACE_IDS[program.value_grad] = kernels.CUSTOM
 
 def _kernel_inputs(surf: Surface) -> tuple[int, np.ndarray, np.ndarray]:
     """The surface's id in the kernel, its parameters and its divergence box."""
-    (x0, x1), (y0, y1) = surf.bounds
-    return _SURFACE_IDS[surf.function], surf.param_array, np.array([x0, x1, y0, y1])
+    return _SURFACE_IDS[surf.function], surf.param_array, surf.box
 
 
 def _batches(

@@ -55,6 +55,7 @@ LIMITS: tuple[Limit, ...] = (
     Limit("Typed formula", f"{formula.MAX_LENGTH} characters, {formula.MAX_NODES} terms, "
           f"{formula.MAX_NESTING} levels", "parsing and its gradient stay instant"),
     Limit("Compiled formula program", f"{program.MAX_OPS:,} operations", "one evaluation stays cheap"),
+    Limit("Cached competitors' runs", f"{racing.RUN_CACHE_ENTRIES}", "bounded server memory"),
     Limit("Cached races / typed surfaces / maps", f"{RACE_CACHE_ENTRIES} / {FORMULA_CACHE_ENTRIES} / "
           f"{MAP_CACHE_ENTRIES}, each dropped after {CACHE_TTL // 60} min", "bounded server memory"),
 )  # fmt: skip

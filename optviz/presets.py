@@ -238,9 +238,7 @@ _ALL = (
                 beyond=0.5,
             ),
             # SGD keeps jittering around its minimum: "at" is within a tenth of the way from there.
-            c.EndsAtMinimum(
-                "Everyone ends at one of the two minima, above or below the saddle.", within=0.1
-            ),
+            c.EndsAtMinimum("Everyone ends at one of the two minima, above or below the saddle.", within=0.1),
         ),
     ),
     preset(

@@ -7,11 +7,16 @@ Pure data and one function; the app, the figures, the player and the exporter al
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import surfaces
 from optviz.api import Trajectory, run
 from optviz.settings import MAX_COMPETITORS, Competitor, RaceSettings, labels
 from optviz.views import style
+from surfaces.surface import SurfaceKey
+
+RUN_CACHE_ENTRIES = 128  # runs of single competitors (one of 2,000 steps is ~110 kB)
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,13 @@ class Race:
     runners: tuple[Runner, ...]
 
 
+@lru_cache(maxsize=RUN_CACHE_ENTRIES)
+def _run(optimizer: str, surface: SurfaceKey, arguments: tuple[tuple[str, Any], ...]) -> Trajectory:
+    """One competitor's run, kept: a race that changes one competitor (a slider being dragged)
+    reruns only that one. Trajectories are read-only, so sharing them is safe."""
+    return run(optimizer, surface.surface, **dict(arguments))
+
+
 def run_race(settings: RaceSettings) -> Race:
     """Runs every competitor; a bad setting raises ValueError naming the competitor and the setting."""
     if not 1 <= len(settings.competitors) <= MAX_COMPETITORS:
@@ -44,8 +56,9 @@ def run_race(settings: RaceSettings) -> Race:
     competitors = settings.raced(surface)
     runners = []
     for competitor, label in zip(competitors, labels(competitors), strict=True):
+        arguments = settings.run_arguments(competitor, surface)
         try:
-            trajectory = run(competitor.optimizer, surface, **settings.run_arguments(competitor, surface))
+            trajectory = _run(competitor.optimizer, SurfaceKey.of(surface), tuple(sorted(arguments.items())))
         except ValueError as error:
             raise ValueError(f"{label}: {error}") from None
         runners.append(Runner(label, style.PALETTE[competitor.color], competitor, trajectory))

@@ -315,14 +315,13 @@ class RaceSettings:
         """The competitors as they race: the shared learning rate applied, and a batch of every
         example (or more) written as the full batch it is."""
         n = self.example_count(surface)
-        return tuple(
-            replace(
-                c,
-                lr=self.shared_lr if self.shared else c.lr,
-                batch_size="full" if c.batch_size == "full" or (c.batch_size or 0) >= n else c.batch_size,
-            )
-            for c in self.competitors
-        )
+        out = []
+        for c in self.competitors:
+            lr = self.shared_lr if self.shared else c.lr
+            batch = "full" if c.batch_size == "full" or (c.batch_size or 0) >= n else c.batch_size
+            # Most competitors race as they are (replace is a new object each time: a rerun's cost).
+            out.append(c if (lr, batch) == (c.lr, c.batch_size) else replace(c, lr=lr, batch_size=batch))
+        return tuple(out)
 
     def run_arguments(
         self, competitor: Competitor, surface: surfaces.Surface | None = None

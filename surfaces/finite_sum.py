@@ -27,7 +27,7 @@ from surfaces.surface import Surface
 DEFAULT_EXAMPLES = 100
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per surface, N, spread and seed (`examples`)
 class Examples:
     """The per-example terms of a surface's finite-sum form (N examples)."""
 

@@ -14,6 +14,8 @@ import numpy as np
 
 def finite_number(name: str, value: object, error: type[ValueError] = ValueError) -> float:
     """`value` as a finite float, or `error` naming `name` (booleans and text are not numbers)."""
+    if type(value) is float and math.isfinite(value):  # the common case, checked on every run
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise error(f"{name} must be a number, got {value!r}")
     number = float(value)

@@ -71,12 +71,18 @@ class Surface:
         )
 
     @cached_property
+    def box(self) -> np.ndarray:
+        """`bounds` as the engine reads them: [x_min, x_max, y_min, y_max]."""
+        (x0, x1), (y0, y1) = self.bounds
+        return np.array([x0, x1, y0, y1])
+
+    @cached_property
     def param_array(self) -> np.ndarray:
         # Never empty: Numba needs one array type for every surface. Made once: the engine reads it
         # on every run (writeable, since Numba compiles read-only arrays as another type).
         return np.array(self.params or (0.0,), dtype=np.float64)
 
-    @property
+    @cached_property
     def bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """A generous box around the domain; an iterate that leaves it has diverged."""
         (x0, x1), (y0, y1) = self.domain
@@ -103,3 +109,16 @@ class Surface:
         minima = np.asarray(self.minima, dtype=np.float64)
         d = np.sqrt(((points[:, None, :] - minima[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
         return d.reshape(np.shape(xy)[:-1])
+
+
+@dataclass(frozen=True)
+class SurfaceKey:
+    """A hashable handle on a surface for caches (Surface itself holds a dict): equal exactly when
+    the surfaces compute the same thing (`Surface.identity`)."""
+
+    identity: tuple
+    surface: Surface = field(compare=False, hash=False, repr=False)
+
+    @staticmethod
+    def of(surface: Surface) -> SurfaceKey:
+        return SurfaceKey(surface.identity, surface)

@@ -127,6 +127,8 @@ def _cached_functions() -> set[str]:
 
 # Every cache and what it keys on; a new cache must be added here with its reason.
 CACHES = {
+    "racing._run": "the optimizer, the surface's identity and every argument of optviz.run",
+    "batches._batch_means": "the examples (one object per surface, N, spread, seed), B, steps, seed",
     "finite_sum._examples": "the surface's identity, N, the spread and the seed",
     "figures._color_scale": "SurfaceKey: the surface's identity",
     "figures._band_image": "SurfaceKey and the image size",
@@ -159,10 +161,14 @@ def test_surface_identity_tells_typed_formulas_and_domains_apart():
 def test_the_cache_list_names_real_functions():
     import optviz.app.map_tab
     import optviz.settings
-
     import surfaces.finite_sum
 
+    import optviz.engine.batches
+    import optviz.racing
+
     modules = {
+        "racing": optviz.racing,
+        "batches": optviz.engine.batches,
         "finite_sum": surfaces.finite_sum,
         "figures": figures,
         "player": player,

@@ -12,6 +12,8 @@ tests and teaching.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from optviz.engine.jit import jit
@@ -54,18 +56,28 @@ def _orders(n, epochs, seed):
 
 @jit
 def _means(terms, orders, batch, steps):
+    """Each update's mean of its batch's rows of `terms` (n, 5)."""
     n = terms.shape[0]
     per_epoch = (n + batch - 1) // batch
-    out = np.zeros((steps, terms.shape[1]))
+    out = np.empty((steps, 5))
     for t in range(steps):
         row = orders[t // per_epoch]
         first = (t % per_epoch) * batch
         last = min(first + batch, n)
+        s0 = s1 = s2 = s3 = s4 = 0.0
         for k in range(first, last):
-            for c in range(terms.shape[1]):
-                out[t, c] += terms[row[k], c]
-        for c in range(terms.shape[1]):
-            out[t, c] /= last - first
+            i = row[k]
+            s0 += terms[i, 0]
+            s1 += terms[i, 1]
+            s2 += terms[i, 2]
+            s3 += terms[i, 3]
+            s4 += terms[i, 4]
+        size = last - first
+        out[t, 0] = s0 / size
+        out[t, 1] = s1 / size
+        out[t, 2] = s2 / size
+        out[t, 3] = s3 / size
+        out[t, 4] = s4 / size
     return out
 
 
@@ -86,7 +98,14 @@ def batch_order(n: int, batch_size: int, steps: int, seed: int) -> list[np.ndarr
 
 
 def batch_means(ex: Examples, batch_size: int, steps: int, seed: int) -> np.ndarray:
-    """For each of `steps` updates, the batch's mean of (dxx, dxy, dyy, ax, ay): shape (steps, 5)."""
+    """For each of `steps` updates, the batch's mean of (dxx, dxy, dyy, ax, ay): shape (steps, 5).
+    Made once per examples, batch size, steps and seed: a race whose learning rates or start change
+    (a slider being dragged) draws the same batches. Not to be written to."""
+    return _batch_means(ex, whole_number("batch_size", batch_size, 1), whole_number("steps", steps, 0), seed)
+
+
+@lru_cache(maxsize=64)
+def _batch_means(ex: Examples, batch_size: int, steps: int, seed: int) -> np.ndarray:
     batch_size, _, epochs = _schedule(ex.n, batch_size, steps)
     orders = _orders(ex.n, epochs, whole_number("seed", seed, 0))
     return _means(np.column_stack((ex.D, ex.a)), orders, batch_size, steps)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from optviz.engine.optimizers import OPTIMIZERS
 from optviz.racing import Race, Runner
 from optviz.views.style import colormap, darker, hex_to_rgb
 from surfaces import Surface
+from surfaces.surface import SurfaceKey
 
 BANDS = 18  # filled contour bands; their edges are the contour lines
 IMAGE_SIZE = 640  # pixels of the contour image along each axis
@@ -169,19 +170,6 @@ def color_scale(surface: Surface) -> ColorScale:
 
 
 # ------------------------------------------------------------------------------- surface sampling
-
-
-@dataclass(frozen=True)
-class SurfaceKey:
-    """A hashable handle on a surface for the caches (Surface itself holds a dict): equal exactly when
-    the surfaces compute the same thing (`Surface.identity`)."""
-
-    identity: tuple
-    surface: Surface = field(compare=False, hash=False, repr=False)
-
-    @staticmethod
-    def of(surface: Surface) -> SurfaceKey:
-        return SurfaceKey(surface.identity, surface)
 
 
 def _grid(surface: Surface, nx: int, ny: int, centred: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -100,6 +102,7 @@ def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
 MOST_TICKS = 16  # the densest axis a view asks for
 
 
+@functools.lru_cache(maxsize=256)
 def tick_ladder(low: float, high: float) -> dict[str, list]:
     """Every tick set an axis over [low, high] may show, for a browser that chooses by the room it has:
     `rungs` are lists of (value, label), `pick[count]` the index of `nice_ticks(low, high, count)`'s
@@ -314,14 +317,64 @@ def axis_titles(surface: Surface) -> tuple[str, str]:
     return "x", "y"
 
 
+@dataclass(frozen=True)
+class Series:
+    """What the views draw of one run besides its iterates, each array floored for log axes."""
+
+    gap: np.ndarray  # f(w) - f* per iterate
+    distance: np.ndarray  # from each iterate to the nearest global minimum
+    heights: np.ndarray  # the iterates on the 3-D view's surface
+
+
+class _RunMemo:
+    """Series made once per run and surface. A race that reruns one competitor (a slider being
+    dragged) keeps the others' runs (optviz.racing), and with them their series. Keyed on the run's
+    identity, which the entry keeps alive so the key cannot be reused."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self.items: OrderedDict[tuple, tuple[object, Series]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, race: Race, runner: Runner) -> Series:
+        t = runner.trajectory
+        key = (id(t), race.surface.identity)
+        with self.lock:
+            hit = self.items.get(key)
+            if hit is not None and hit[0] is t:
+                self.items.move_to_end(key)
+                return hit[1]
+        s = race.surface
+        made = Series(
+            gap=np.maximum(t.loss - s.min_value, CURVE_FLOOR),
+            distance=np.maximum(s.distance_to_minimum(t.xy), CURVE_FLOOR),
+            heights=mesh_heights(s, t.xy),
+        )
+        for a in (made.gap, made.distance, made.heights):
+            a.flags.writeable = False
+        with self.lock:
+            self.items[key] = (t, made)
+            while len(self.items) > self.entries:
+                self.items.popitem(last=False)
+        return made
+
+
+SERIES_ENTRIES = 256
+_series = _RunMemo(SERIES_ENTRIES)
+
+
+def series(race: Race, runner: Runner) -> Series:
+    return _series.get(race, runner)
+
+
 def loss_gap(race: Race, runner: Runner) -> np.ndarray:
     """f(w) - f* per iterate, floored so that exact zeros stay on a log axis."""
-    return np.maximum(runner.trajectory.loss - race.surface.min_value, CURVE_FLOOR)
+    return series(race, runner).gap
 
 
 def distance(race: Race, runner: Runner) -> np.ndarray:
     """Distance from each iterate to the nearest global minimum, floored for log axes."""
-    return np.maximum(race.surface.distance_to_minimum(runner.trajectory.xy), CURVE_FLOOR)
+    return series(race, runner).distance
 
 
 def draw_order(race: Race) -> list[int]:
@@ -482,4 +535,4 @@ def mesh_heights(surface: Surface, xy: np.ndarray) -> np.ndarray:
 
 def heights(race: Race, runner: Runner) -> np.ndarray:
     """The runner's iterates on the 3-D view's surface."""
-    return mesh_heights(race.surface, runner.trajectory.xy)
+    return series(race, runner).heights

@@ -33,6 +33,8 @@ import base64
 import functools
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,37 @@ def _b64(values: np.ndarray) -> str:
     """Little-endian float32 in base64: a third of the size of JSON numbers, exact enough to draw."""
     a = np.ascontiguousarray(values, dtype="<f4")
     return base64.b64encode(a.tobytes()).decode("ascii")
+
+
+class _EntryMemo:
+    """Each runner's part of the payload, made once per run and way of showing it: a race that
+    reruns one competitor re-encodes that one. Keyed on the run's identity, kept alive by the entry."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self.items: OrderedDict[tuple, tuple[object, dict[str, Any], str]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, race: Race, runner: Runner, view: View) -> tuple[dict[str, Any], str]:
+        """The entry and a digest of it (for the payload's revision)."""
+        t = runner.trajectory
+        key = (id(t), race.surface.identity, runner.label, runner.color, view.show_arrows, view.show_rates)
+        with self.lock:
+            hit = self.items.get(key)
+            if hit is not None and hit[0] is t:
+                self.items.move_to_end(key)
+                return hit[1], hit[2]
+        entry = _runner(race, runner, view)
+        text = json.dumps(entry, sort_keys=True, separators=(",", ":"))
+        digest = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+        with self.lock:
+            self.items[key] = (t, entry, digest)
+            while len(self.items) > self.entries:
+                self.items.popitem(last=False)
+        return entry, digest
+
+
+_entries = _EntryMemo(figures.SERIES_ENTRIES)
 
 
 def _runner(race: Race, runner: Runner, view: View) -> dict[str, Any]:
@@ -200,10 +233,14 @@ def payload(race: Race, view: View, *, clickable: bool = True, height: int = HEI
         "surface": _surface(race),
         "axes": {"step": figures.tick_ladder(0, steps), **{k: _axis(a) for k, a in curves.items()}},
         "style": STYLE,
-        "runners": [_runner(race, r, view) for r in race.runners],
         "order": figures.draw_order(race),
     }
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    entries = [_entries.get(race, r, view) for r in race.runners]
+    # The revision names the race drawn: everything but the runners (small), and each runner's digest.
+    rest = {k: v for k, v in data.items() if k != "surface"}
+    text = json.dumps(rest, sort_keys=True, separators=(",", ":")) + data["surface"]["key"]
+    text += "".join(d for _, d in entries)
+    data["runners"] = [entry for entry, _ in entries]
     data["rev"] = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
     return data
 

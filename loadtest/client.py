@@ -137,6 +137,8 @@ class AppSession:
         # browser keeps them for a few runs and tells the server, which then sends only the hash.
         self._cached: dict[str, tuple[ForwardMsg, int]] = {}
         self._runs = 0
+        # The fragment each widget was drawn in (a change of one reruns only that fragment).
+        self.fragments: dict[str, str] = {}
 
     async def open(self, timeout: float = 60.0) -> Rerun:
         """Connects and runs the page once with this session's query string."""
@@ -176,13 +178,19 @@ class AppSession:
             raise KeyError(f"no widget with key {key!r} on the page") from None
 
     async def rerun(
-        self, changes: dict[str, Any] | None = None, query: str | None = None, timeout: float = 60.0
+        self,
+        changes: dict[str, Any] | None = None,
+        query: str | None = None,
+        timeout: float = 60.0,
+        fragment: str | None = None,
     ) -> Rerun:
         """Sets the widgets named by key in `changes` to their values and reruns; waits for the end.
 
         A value for a key is whatever `widget_value` takes for that widget's kind; for a custom
         component, a dict of the events it sends ({"start": {"x": 1.0, "y": 2.0}}); to send a raw
-        `WidgetState` (e.g. one the browser would never send) pass it as the value.
+        `WidgetState` (e.g. one the browser would never send) pass it as the value. `fragment`: the
+        id of a fragment to rerun alone (what the browser asks when a widget drawn in a fragment
+        changes: `fragments` has each widget's), else the whole page reruns.
         """
         if query is not None:
             self.query = query.lstrip("?")
@@ -190,6 +198,8 @@ class AppSession:
         client = message.rerun_script
         client.query_string = self.query
         client.page_script_hash = ""
+        if fragment is not None:
+            client.fragment_id = fragment
         self._runs += 1
         self._cached = {h: (m, run) for h, (m, run) in self._cached.items() if run >= self._runs - CACHE_AGE}
         client.cached_message_hashes.extend(self._cached)
@@ -272,6 +282,8 @@ class AppSession:
             collect.exceptions.append(f"{proto.type}: {proto.message}")
             collect.tracebacks += len(proto.stack_trace) > 0
         key = self._widget(proto, kind, collect)
+        if key is not None and delta.fragment_id:
+            self.fragments[key] = delta.fragment_id
         if kind == "bidi_component" and key == PLAYER_KEY and collect.chart is None:
             collect.chart = at - collect.started
 

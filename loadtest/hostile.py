@@ -9,7 +9,10 @@
 2. Widget values no browser would send (a tampered client): sliders and number boxes far outside
    their ranges, NaN and infinities, options that do not exist, malformed map clicks, and every
    hostile formula typed into the formula box. Every page must finish without an exception.
-3. After each batch, the server must still answer a normal page.
+3. Live changes no player would send (the values sent while a control is dragged, and at release):
+   malformed, out of range, for a competitor or a hyperparameter that does not exist. Each must be
+   dropped without an exception, and a real change must still race afterwards.
+4. After each batch, the server must still answer a normal page.
 
 Prints the counts and every failure; exits 1 if there was any.
 """
@@ -23,11 +26,12 @@ import random
 import re
 import sys
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from loadtest.client import AppSession, Rerun
+from loadtest.client import PLAYER_KEY, AppSession, Rerun
 from loadtest.server import serve
 
 # --- Generated links. ----------------------------------------------------------------------------------
@@ -304,6 +308,7 @@ async def attack(url: str, queries: int, seed: int) -> dict[str, list[str]]:
         ("links", links(url, hostile_queries(queries, seed))),
         ("tampered widgets", tampered(url)),
         ("formulas", formulas(url)),
+        ("live changes", live_changes(url)),
     ):
         failures = await job
         down = await still_up(url)
@@ -316,6 +321,85 @@ def app_tracebacks(log: str) -> list[str]:
     leave tracebacks inside Streamlit only)."""
     blocks = log.split("Traceback (most recent call last):")[1:]
     return [b[-1500:] for b in blocks if any(part in b for part in ("/optviz/", "/surfaces/", "app.py"))]
+
+
+# --- Tampered live changes (what the player sends while a control is dragged). -----------------------
+
+# The race the live changes below are hostile for: three competitors (plain GD has no gamma) on Beale.
+LIVE_LINK = "surface=beale&c1=sgd&c1.lr=0.01&c2=momentum&c2.lr=0.01&c3=adam&c3.lr=0.05"
+# Values a tampered page could send as a live change or a release: each must be dropped, the race on
+# screen left as it was, and nothing raised.
+LIVE_CHANGES: list[Any] = [
+    None,
+    "live",
+    [1, 2],
+    42,
+    {},
+    {"runner": 0},
+    {"runner": 0, "name": "lr"},
+    {"runner": 0, "name": "lr", "value": None},
+    {"runner": 0, "name": "lr", "value": "0.1; import os"},
+    {"runner": 0, "name": "lr", "value": math.nan},
+    {"runner": 0, "name": "lr", "value": math.inf},
+    {"runner": 0, "name": "lr", "value": -0.1},
+    {"runner": 0, "name": "lr", "value": 0.0},
+    {"runner": 0, "name": "lr", "value": True},
+    {"runner": 0, "name": "lr", "value": [0.1]},
+    {"runner": -1, "name": "lr", "value": 0.1},
+    {"runner": 3, "name": "lr", "value": 0.1},
+    {"runner": 10**30, "name": "lr", "value": 0.1},
+    {"runner": 0.5, "name": "lr", "value": 0.1},
+    {"runner": "0", "name": "lr", "value": 0.1},
+    {"runner": 0, "name": "gamma", "value": 0.9},  # plain gradient descent has no gamma
+    {"runner": 1, "name": "gamma", "value": 1.0},
+    {"runner": 1, "name": "gamma", "value": -0.5},
+    {"runner": 2, "name": "beta2", "value": 1.0},
+    {"runner": 2, "name": "eps", "value": -1e-8},
+    {"runner": 0, "name": "__class__", "value": 0.1},
+    {"runner": 0, "name": ["lr"], "value": 0.1},
+    {"runner": 0, "name": "lr", "value": 0.1, "seq": -1},
+    {"runner": 0, "name": "lr", "value": 0.1, "seq": "x"},
+    {"runner": 0, "name": "lr", "value": 0.1, "seq": math.nan},
+    {"start": None},
+    {"start": [1.0]},
+    {"start": [1.0, 2.0, 3.0]},
+    {"start": "1,1"},
+    {"start": [math.nan, 1.0]},
+    {"start": [1.0, math.inf]},
+    {"start": [1e9, 1.0]},
+    {"start": ["1", "x"]},
+]
+
+
+async def live_changes(url: str) -> list[str]:
+    """Every tampered live change sent as the player would send it (a rerun of the player's fragment),
+    then as a release (which reruns the page); then a real change must still race and a real
+    release become the setting."""
+    failures: list[str] = []
+    session = AppSession(url, LIVE_LINK)
+    try:
+        first = await session.open()
+        fragment = session.fragments.get(PLAYER_KEY)
+        if not first.clean or fragment is None:
+            return [f"the page with {LIVE_LINK!r} shows no player in a fragment ({first.status})"]
+        for event in ("live", "commit"):
+            for value in LIVE_CHANGES:
+                result = await session.rerun({PLAYER_KEY: {event: value}}, fragment=fragment)
+                if not result.clean or result.chart is None:
+                    failures.append(f"{event} {value!r}: {result.status}: {'; '.join(result.exceptions)}")
+        good = {"runner": 0, "name": "lr", "value": 0.02, "seq": 1}
+        result = await session.rerun({PLAYER_KEY: {"live": good}}, fragment=fragment)
+        if not result.clean or result.chart is None:
+            failures.append("a real live change after the tampered ones did not race")
+        await session.rerun({PLAYER_KEY: {"commit": good}}, fragment=fragment)
+        await session.rerun({"w.box0": True})
+        shown = session.widgets.get("w.c1.lr")
+        value = None if shown is None else shown.proto.value
+        if value != 0.02:
+            failures.append(f"a real release after the tampered ones: the box shows {value!r}, not 0.02")
+    finally:
+        await session.close()
+    return failures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -346,6 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         "links": args.queries,
         "tampered widgets": len(TAMPERED) + len(STREAMLIT_REJECTS),
         "formulas": len(FORMULAS),
+        "live changes": 2 * len(LIVE_CHANGES),
     }
     for name, failures in report.items():
         print(f"{name}: {counts.get(name, 0)} cases, {len(failures)} failures")

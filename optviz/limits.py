@@ -18,7 +18,6 @@ from surfaces import formula, program
 # Streamlit caches shared by all sessions: bounded in entries, and dropped an hour after they were
 # made, so a server that runs for a term does not keep every race anyone ever ran.
 CACHE_TTL = 3600  # seconds
-RACE_CACHE_ENTRIES = 32  # races (a 10 x 2,000-step race is ~1.5 MB)
 FORMULA_CACHE_ENTRIES = 64  # typed surfaces (a few kB each)
 MAP_CACHE_ENTRIES = 16  # stability maps (a 512 x 512 map is ~8 MB)
 # Up to this many optimizer steps a stability map recomputes as the sidebar moves, without a visible
@@ -56,7 +55,7 @@ LIMITS: tuple[Limit, ...] = (
           f"{formula.MAX_NESTING} levels", "parsing and its gradient stay instant"),
     Limit("Compiled formula program", f"{program.MAX_OPS:,} operations", "one evaluation stays cheap"),
     Limit("Cached competitors' runs", f"{racing.RUN_CACHE_ENTRIES}", "bounded server memory"),
-    Limit("Cached races / typed surfaces / maps", f"{RACE_CACHE_ENTRIES} / {FORMULA_CACHE_ENTRIES} / "
+    Limit("Cached typed surfaces / maps", f"{FORMULA_CACHE_ENTRIES} / "
           f"{MAP_CACHE_ENTRIES}, each dropped after {CACHE_TTL // 60} min", "bounded server memory"),
 )  # fmt: skip
 

@@ -8,6 +8,7 @@ declared the same way beside their formulas (`surfaces.OPTIONS`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,25 @@ def decades(low: int, high: int, mantissas: Sequence[float] = (1, 2, 5)) -> tupl
     return tuple(
         float(f"{m}e{k}") for k in range(low, high + 1) for m in mantissas if m * 10.0**k <= 10**high
     )
+
+
+FINE = 10  # steps of a live slider between two of the grid's positions
+
+
+def fine_grid(grid: Sequence[float], logarithmic: bool) -> tuple[float, ...]:
+    points = sorted(set(grid))
+    out = {points[-1]}
+    for a, b in itertools.pairwise(points):
+        for k in range(FINE):
+            t = k / FINE
+            geometric = logarithmic and a > 0
+            out.add(_short(a * (b / a) ** t if geometric else a + (b - a) * t))
+    return tuple(sorted(out))
+
+
+def _short(v: float) -> float:
+    """Four significant digits; near 1, three of 1 - v (0.99991 stays below 1, not rounded up to it)."""
+    return 1.0 - float(f"{1.0 - v:.3g}") if 0.99 < v < 1.0 else float(f"{v:.4g}")
 
 
 @dataclass(frozen=True)
@@ -34,6 +54,13 @@ class Param(Option):
     def logarithmic(self) -> bool:
         """Whether it ranges over orders of magnitude (its typed box then steps by its own decade)."""
         return self.sweep[2] == "log"
+
+    @property
+    def fine(self) -> tuple[float, ...]:
+        """The positions of a slider dragged live: the grid's, and FINE - 1 more between each two
+        neighbours (evenly on a log scale between positive ones of a logarithmic parameter), written
+        short (`_short`) so that a link carries them short and exact."""
+        return fine_grid(self.grid, self.logarithmic)
 
 
 # Decay rates get fine slider positions near 1, where their effect changes fastest (1 - beta2 = 1e-3

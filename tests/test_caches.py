@@ -146,7 +146,6 @@ CACHES = {
     "player._component": "nothing: the component's files are read once",
     "settings._build_custom": "CustomSurface: text, domain and minima",
     "surface_panel.custom_surface": "CustomSurface: text, domain and minima",
-    "state.compute_race": "RaceSettings.race_part(): every input of a race, the typed formula included",
     "map_tab.cached_map": "MapRequest: the race's settings (the typed formula included), the axes",
     "map_tab.cached_cells": "MapRequest and the quantity the map is coloured by",
     "map_tab._component": "nothing: the component's files are read once",
@@ -167,11 +166,10 @@ def test_surface_identity_tells_typed_formulas_and_domains_apart():
 
 def test_the_cache_list_names_real_functions():
     import optviz.app.map_tab
-    import optviz.settings
-    import surfaces.finite_sum
-
     import optviz.engine.batches
     import optviz.racing
+    import optviz.settings
+    import surfaces.finite_sum
 
     modules = {
         "racing": optviz.racing,

@@ -61,3 +61,7 @@ def test_hostile_formulas_are_refused_with_a_message_and_a_good_one_races_after(
 def test_the_server_still_serves_a_normal_page(server: Server):
     assert run(hostile.still_up(server.url)) is None
     assert server.alive()
+
+
+def test_tampered_live_changes_are_dropped_and_a_real_one_races_after(server: Server):
+    assert not run(hostile.live_changes(server.url))

@@ -3,9 +3,12 @@ export, and the stability map. Streamlit runs `main` on every interaction."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
-from optviz.app import header, map_tab, reconnect, results, state
+from optviz.app import header, live, map_tab, reconnect, results, state
 from optviz.app.export_panel import export_section
 from optviz.app.markup import verbatim
 from optviz.app.sidebar import share_section, sidebar
@@ -20,6 +23,8 @@ def main() -> None:
     st.set_page_config(page_title="Optimizer race", page_icon="⛰️", layout="wide")
     # The URL is read once per session; from then on the widgets are the source of truth.
     state.init_state(state.query_lists())
+    # A whole-page run shows the settings: a value left from a drag (not released) is dropped.
+    st.session_state[live.LIVE] = None
     problems: list[str] = []
     with st.sidebar:
         settings = sidebar(state.current(), problems)
@@ -55,7 +60,7 @@ def main() -> None:
 
 def race_view(settings: RaceSettings, race: Race) -> None:
     """The race tab: the player, then what the race did and what to look for."""
-    race_player(race, settings.view, key="race", on_start=state.set_start, on_speed=state.set_speed)
+    live_race(settings)
     results.divergence_notes(race)
     results.batch_notes(race, settings)
     table, notes = st.columns([3, 2], gap="large")
@@ -67,6 +72,46 @@ def race_view(settings: RaceSettings, race: Race) -> None:
     export_section(race)
     if settings.view.show_formulas:
         header.formulas(settings)
+
+
+@st.fragment
+def live_race(settings: RaceSettings) -> None:
+    """The player, rerun on its own while a control is dragged (`optviz.app.live`): the race with
+    the dragged value. A release, a click or the speed menu reruns the whole page, so that the
+    sidebar, the results and the link show it too."""
+    if st.session_state.pop(live.FULL_RERUN, False):
+        st.rerun(scope="app")
+    change = st.session_state.get(live.LIVE)
+    shown = live.applied(settings, change)
+    try:
+        race = state.compute_race(shown.race_part())
+    except ValueError:
+        # A dragged value the engine refuses (a start where the surface is undefined): the race
+        # on screen stays.
+        shown, change = settings, None
+        race = state.compute_race(settings.race_part())
+    race_player(
+        race,
+        settings.view,
+        key="race",
+        on_start=_whole_page(state.set_start),
+        on_speed=_whole_page(state.set_speed),
+        on_live=live.on_live,
+        on_commit=live.on_commit,
+        live=live.controls(shown, 0 if change is None else change["seq"]),
+        # A live update answers a page that holds the race before: what it holds is not sent again.
+        have=None if change is None else change["have"],
+    )
+
+
+def _whole_page(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+    """A player's callback whose change the whole page shows (not only the fragment)."""
+
+    def call(value: Any) -> None:
+        callback(value)
+        st.session_state[live.FULL_RERUN] = True
+
+    return call
 
 
 def race_with_cell(settings: RaceSettings, cell: dict) -> None:

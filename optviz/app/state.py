@@ -16,7 +16,6 @@ from typing import Any
 import streamlit as st
 
 from optviz import presets
-from optviz.limits import CACHE_TTL, RACE_CACHE_ENTRIES
 from optviz.link import from_query, to_query
 from optviz.racing import Race, run_race
 from optviz.settings import (
@@ -102,8 +101,8 @@ def set_start(xy: tuple[float, float]) -> None:
     st.session_state[PREFIX + "y0"] = y
 
 
-@st.cache_data(max_entries=RACE_CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner="Running the race...")
 def compute_race(settings: RaceSettings) -> Race:
-    """Cached on its argument, the race's part of the settings (`RaceSettings.race_part`: how the
-    race is shown set aside), so reruns that change only the view are instant."""
+    """The race of the settings' race part (`RaceSettings.race_part`). Not cached as a whole: each
+    competitor's run is (`optviz.racing`), across sessions, so a rerun that changes one competitor
+    (or only the view) reruns one run (or none), and nothing is pickled."""
     return run_race(settings)

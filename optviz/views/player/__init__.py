@@ -210,8 +210,19 @@ STYLE = {
 }
 
 
-def payload(race: Race, view: View, *, clickable: bool = True, height: int = HEIGHT) -> dict[str, Any]:
-    """Everything the browser needs to draw and play the race, as plain JSON data."""
+def payload(
+    race: Race,
+    view: View,
+    *,
+    clickable: bool = True,
+    height: int = HEIGHT,
+    have: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything the browser needs to draw and play the race, as plain JSON data.
+
+    `have` is what the page says it holds from the race it drew last ({"surface": key, "runners":
+    [digest, ...]}): the surface and the runners it holds are then sent as references
+    ({"same": key} / {"same": digest}) instead of their arrays, which is most of a live update's bytes."""
     if not race.runners:
         raise ValueError("a race to play needs at least one runner")
     steps = race.runners[0].trajectory.steps
@@ -240,8 +251,11 @@ def payload(race: Race, view: View, *, clickable: bool = True, height: int = HEI
     rest = {k: v for k, v in data.items() if k != "surface"}
     text = json.dumps(rest, sort_keys=True, separators=(",", ":")) + data["surface"]["key"]
     text += "".join(d for _, d in entries)
-    data["runners"] = [entry for entry, _ in entries]
+    held = set(have.get("runners", ())) if have else set()
+    data["runners"] = [{"same": d} if d in held else {**entry, "digest": d} for entry, d in entries]
     data["rev"] = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    if have and have.get("surface") == data["surface"]["key"]:
+        data["surface"] = {"same": data["surface"]["key"]}
     return data
 
 
@@ -291,17 +305,28 @@ def race_player(
     key: str,
     on_start: Callable[[tuple[float, float]], None] | None = None,
     on_speed: Callable[[int], None] | None = None,
+    on_live: Callable[[Any], None] | None = None,
+    on_commit: Callable[[Any], None] | None = None,
+    live: Mapping[str, Any] | None = None,
+    have: Mapping[str, Any] | None = None,
     height: int = HEIGHT,
 ) -> None:
     """Draws the race: contour (filled, log colours when surface.log_color, minima marked) with
     every runner's trail and moving head, the 3-D surface with the same, loss vs step and distance to
     the nearest minimum vs step (log y axes) with a marker at the current step, play/pause, step
     back/forward, a scrub slider over steps and the playback speed. Clicking the contour calls
-    on_start((x, y)) before the script reruns -- before and after an animation has played."""
+    on_start((x, y)) before the script reruns -- before and after an animation has played.
+
+    With `live` (what its live controls show: `optviz.app.live.controls`), the player also has
+    sliders for the competitors' hyperparameters and lets the start point be dragged: every value
+    while dragging comes to `on_live(value)`, the value at release to `on_commit(value)`, both
+    unchecked (the callbacks check them)."""
     import streamlit as st
 
     _check(view, height)
-    data = payload(race, view, clickable=on_start is not None, height=height)
+    data = payload(race, view, clickable=on_start is not None, height=height, have=have)
+    if live is not None:
+        data["live"] = dict(live)
 
     def started() -> None:
         state = st.session_state.get(key)
@@ -320,8 +345,25 @@ def race_player(
     # Sent as the bytes of its JSON text, which Streamlit forwards as they are: a dict or a string
     # it first checks for dataframes, importing pandas and pyarrow (up to a second of the first
     # visitor's wait) though a race holds none.
+    def sent(name: str, callback: Callable[[Any], None] | None) -> Callable[[], None]:
+        def call() -> None:
+            state = st.session_state.get(key)
+            value = state.get(name) if isinstance(state, Mapping) else getattr(state, name, None)
+            if callback is not None:
+                callback(value)
+
+        return call
+
     raw = json.dumps(data, separators=(",", ":")).encode()
-    _component()(data=raw, key=key, on_start_change=started, on_speed_change=sped, width="stretch")
+    _component()(
+        data=raw,
+        key=key,
+        on_start_change=started,
+        on_speed_change=sped,
+        on_live_change=sent("live", on_live),
+        on_commit_change=sent("commit", on_commit),
+        width="stretch",
+    )
 
 
 __all__ = ["ASSETS", "HEIGHT", "chosen_speed", "clicked_point", "payload", "race_player"]

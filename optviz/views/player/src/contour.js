@@ -13,10 +13,13 @@ export class ContourView extends View {
     this.pending = null;
     this.press = null;
     this.top.addEventListener("pointerdown", (e) => {
-      this.press = { x: e.offsetX, y: e.offsetY };
+      this.press = { x: e.offsetX, y: e.offsetY, dragging: false };
+      if (this.player.data.live && this.player.data.clickable) this.top.setPointerCapture(e.pointerId);
     });
     this.top.addEventListener("pointerup", (e) => this.release(e));
-    this.top.addEventListener("pointermove", (e) => this.hover(e));
+    this.top.addEventListener("pointermove", (e) => {
+      if (!this.drag(e)) this.hover(e);
+    });
     this.top.addEventListener("pointerleave", () => {
       this.hideTip();
       this.top.style.cursor = "default";
@@ -329,16 +332,42 @@ export class ContourView extends View {
     this.showTip(html, e.offsetX, e.offsetY);
   }
 
+  // The map's point under the pointer, rounded to what the map can show (inside the plot).
+  pointAt(e) {
+    const px = Math.max(this.plot.x, Math.min(this.plot.x + this.plot.w, e.offsetX));
+    const py = Math.max(this.plot.y, Math.min(this.plot.y + this.plot.h, e.offsetY));
+    const digits = (axis) => Math.max(0, 3 - Math.floor(Math.log10(this.span(axis))));
+    return [Number(this.dx(px).toFixed(digits(0))), Number(this.dy(py).toFixed(digits(1)))];
+  }
+
+  // A press that moves past the click's slop drags the start point: every runner follows, live.
+  drag(e) {
+    const press = this.press;
+    const p = this.player;
+    if (!press || !p.data.clickable || !p.data.live) return false;
+    if (!press.dragging && Math.hypot(e.offsetX - press.x, e.offsetY - press.y) <= CLICK_SLOP) return false;
+    press.dragging = true;
+    const [x, y] = this.pointAt(e);
+    this.pending = [x, y];
+    p.root.dataset.pending = JSON.stringify(this.pending);
+    p.redraw();
+    p.coalescer.live({ start: [x, y] });
+    return true;
+  }
+
   release(e) {
     const press = this.press;
     this.press = null;
     const p = this.player;
     if (!press || !p.data.clickable || e.button !== 0) return;
+    if (press.dragging) {
+      const [x, y] = this.pointAt(e);
+      p.coalescer.commit({ start: [x, y] });
+      return;
+    }
     if (Math.hypot(e.offsetX - press.x, e.offsetY - press.y) > CLICK_SLOP) return;
     if (!this.inside(e.offsetX, e.offsetY)) return;
-    const digits = (axis) => Math.max(0, 3 - Math.floor(Math.log10(this.span(axis))));
-    const x = Number(this.dx(e.offsetX).toFixed(digits(0)));
-    const y = Number(this.dy(e.offsetY).toFixed(digits(1)));
+    const [x, y] = this.pointAt(e);
     this.pending = [x, y];
     p.root.dataset.pending = JSON.stringify(this.pending);
     p.redraw(); // a race that is playing keeps playing: the new one continues from this step

@@ -38,7 +38,7 @@ export function buildControls(player) {
   el("span", { text: "Speed" }, speedLabel);
   const speed = el("select", { "data-testid": "optviz-speed", "aria-label": "Playback speed" }, speedLabel);
   speed.addEventListener("change", () => player.setSpeed(Number(speed.value)));
-  return { play, scrub, readout, speed };
+  return { bar, play, scrub, readout, speed };
 }
 
 export function showPlaying(button, playing) {

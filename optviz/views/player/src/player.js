@@ -1,4 +1,5 @@
 // The player: holds a race's data, lays out the views, draws them and plays the race.
+import { Coalescer, LiveRow } from "./live.js";
 import { buildControls, buildLegend, hint, onKey, showPlaying, speedOptions } from "./controls.js";
 import { ContourView } from "./contour.js";
 import { CurveView } from "./curves.js";
@@ -23,6 +24,9 @@ export class Player {
     this.hidden = new Set();
     this.destroyed = false;
     this.send = () => {};
+    this.coalescer = new Coalescer((name, value) => {
+      this.send(name, name === "live" ? { ...value, have: this.holding() } : value);
+    });
     this.controls = buildControls(this);
     showPlaying(this.controls.play, false);
     this.legend = el("div", { class: "ovz-legend", "data-testid": "optviz-legend" }, this.root);
@@ -45,14 +49,23 @@ export class Player {
 
   // ------------------------------------------------------------------------------------------ data
 
-  update(data) {
+  update(sent) {
     const received = performance.now();
     const previous = this.data;
+    const data = this.resolve(sent);
     const oldSteps = previous ? previous.steps : 0;
     this.data = data;
     this.options = data.options;
     this.runners = decodeRunners(data, this.hidden);
     this.drawOrder = data.order.map((i) => this.runners[i]);
+    if (data.live) {
+      if (!this.liveRow) this.liveRow = new LiveRow(this);
+      this.liveRow.update(data.live);
+      this.inputAt = this.coalescer.answered(data.live.seq);
+    } else if (this.liveRow) {
+      this.liveRow.row.remove();
+      this.liveRow = null;
+    }
     this.mesh = f32(data.surface.mesh.z);
     const sameStart = previous && previous.start[0] === data.start[0] && previous.start[1] === data.start[1];
     if (!previous || (!sameStart && !this.playing)) {
@@ -88,6 +101,30 @@ export class Player {
     this.root.dataset.revision = data.rev;
     this.root.dataset.received = received.toFixed(0); // ms since navigation
     this.root.dataset.drawMs = (performance.now() - received).toFixed(1);
+    if (this.inputAt !== null && this.inputAt !== undefined) {
+      // How far the drawn race is behind the pointer: from the move to the value it shows, to now.
+      this.liveLags = [...(this.liveLags || []).slice(-199), Math.round(performance.now() - this.inputAt)];
+      this.root.dataset.liveLags = JSON.stringify(this.liveLags);
+      this.inputAt = null;
+    }
+  }
+
+  // A live update refers to what this player holds instead of sending it again ({"same": key}):
+  // the surface it drew last, and runners by digest (kept for a few races).
+  resolve(data) {
+    this.held = this.held || new Map();
+    const runners = data.runners.map((r) => (r.same ? this.held.get(r.same) : r));
+    if (runners.some((r) => !r)) throw new Error("the race refers to a runner this page does not hold");
+    for (const r of runners) if (r.digest) this.held.set(r.digest, r);
+    while (this.held.size > 64) this.held.delete(this.held.keys().next().value);
+    const surface = data.surface.same ? this.data.surface : data.surface;
+    return { ...data, runners, surface };
+  }
+
+  // What this player holds, for a live change to name (so the host does not send it again).
+  holding() {
+    if (!this.data) return null;
+    return { surface: this.data.surface.key, runners: this.data.runners.map((r) => r.digest).filter(Boolean) };
   }
 
   // The contour picture, painted from its run-length code: synchronous, so the map is drawn in the

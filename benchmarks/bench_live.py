@@ -1,0 +1,193 @@
+"""Live dragging, measured: the race itself, and the race following the pointer in headless Chromium.
+
+    python benchmarks/bench_live.py [--seconds 3] [--rounds 3]
+
+Prints, for the lecture's seven optimizers x 500 steps on Beale's function:
+- the race itself: `run_race` cold (every competitor run), and with one competitor's learning rate
+  changed (what one live update reruns), and the player's payload for it;
+- while dragging Adam's η slider (pointer moves at the display's rate, from inside the page, for
+  `--seconds`): races drawn per second, and how far each drawn race is behind the pointer (from the
+  move to the value it shows, to drawn: the player's `data-live-lags`), median and 90th percentile;
+- the same while dragging the start point across the map;
+- release -> the whole page updated (the results table showing the released value), median.
+No assertions: the machine is shared; compare figures from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playwright.sync_api import sync_playwright
+
+from optviz import racing
+from optviz.link import to_query
+from optviz.settings import RaceSettings
+from optviz.views.player import payload
+from tests.browser.harness import PLAYER_JS, launch, state, streamlit_server, wait_for_race
+
+SETTINGS = replace(RaceSettings.on("beale"), steps=500)  # the lecture's seven with their defaults
+QUERY = urlencode(to_query(SETTINGS))
+
+# Moves the pointer over an element at the display's rate for `seconds`, from left to right and
+# back, dispatching the events a real drag makes; returns the number of moves.
+DRAG_JS = (
+    """async ([selector, seconds, kind]) => {
+  const root = (PLAYER_ROOT)();
+  const target = root.querySelector(selector) || root.getRootNode().querySelector(selector);
+  const box = target.getBoundingClientRect();
+  const t0 = performance.now();
+  let moves = 0;
+  const at = (f) => ({
+    x: box.left + 8 + f * (box.width - 16),
+    y: box.top + box.height * (kind === 'map' ? 0.3 + 0.4 * f : 0.5),
+  });
+  const fire = (type, p, extra) => target.dispatchEvent(new PointerEvent(type, {
+    clientX: p.x, clientY: p.y, bubbles: true, pointerId: 1, ...extra,
+  }));
+  if (kind === 'map') {
+    const p = at(0);
+    fire('pointerdown', p, {button: 0});
+  }
+  while (performance.now() - t0 < seconds * 1000) {
+    await new Promise(requestAnimationFrame);
+    const phase = ((performance.now() - t0) / 1000) % 2;
+    const f = phase < 1 ? phase : 2 - phase;
+    if (kind === 'map') {
+      const p = at(f);
+      fire('pointermove', p, {});
+    } else {
+      target.value = String(Math.round(f * Number(target.max)));
+      target.dispatchEvent(new Event('input', {bubbles: true}));
+    }
+    moves += 1;
+  }
+  if (kind === 'map') {
+    const p = at(1);
+    fire('pointerup', p, {button: 0});
+  } else {
+    target.dispatchEvent(new Event('change', {bubbles: true}));
+  }
+  return moves;
+}"""
+).replace("PLAYER_ROOT", PLAYER_JS)
+
+
+def timed(f: Any, n: int) -> float:
+    f()
+    start = time.perf_counter()
+    for _ in range(n):
+        f()
+    return (time.perf_counter() - start) / n
+
+
+def engine_figures() -> None:
+    racing._run.cache_clear()
+    cold = []
+    for _ in range(5):
+        racing._run.cache_clear()
+        start = time.perf_counter()
+        racing.run_race(SETTINGS)
+        cold.append(time.perf_counter() - start)
+    race = racing.run_race(SETTINGS)
+    rates = iter(0.001 + 1e-6 * k for k in range(100_000))
+
+    def one_changed() -> None:
+        competitors = list(SETTINGS.competitors)
+        competitors[-1] = replace(competitors[-1], lr=next(rates))
+        payload(racing.run_race(replace(SETTINGS, competitors=tuple(competitors))), SETTINGS.view)
+
+    def race_one_changed() -> None:
+        competitors = list(SETTINGS.competitors)
+        competitors[-1] = replace(competitors[-1], lr=next(rates))
+        racing.run_race(replace(SETTINGS, competitors=tuple(competitors)))
+
+    print(f"race, every competitor run (cold):       {statistics.median(cold) * 1e3:6.2f} ms (median of 5)")
+    print(f"race with one competitor's eta changed:  {timed(race_one_changed, 200) * 1e3:6.2f} ms")
+    with_payload = timed(one_changed, 200) * 1e3
+    print(f"  and its payload for the player:        {with_payload:6.2f} ms (race included)")
+    unchanged = timed(lambda: payload(race, SETTINGS.view), 200) * 1e3
+    print(f"payload of an unchanged race:            {unchanged:6.2f} ms")
+
+
+def drag(page: Any, selector: str, kind: str, seconds: float) -> tuple[int, list[int], float]:
+    page.evaluate(f"() => {{ const r = ({PLAYER_JS})(); r.dataset.liveLags = '[]'; }}")
+    page.evaluate(
+        f"""() => {{
+          const r = ({PLAYER_JS})();
+          window.__revs = [];
+          new MutationObserver(() => window.__revs.push(r.dataset.revision))
+            .observe(r, {{attributes: true, attributeFilter: ['data-revision']}});
+        }}"""
+    )
+    moves = page.evaluate(DRAG_JS, [selector, seconds, kind])
+    drawn = page.evaluate("() => window.__revs")
+    lags = json.loads(state(page).get("liveLags", "[]"))
+    return moves, lags, len(set(drawn)) / seconds
+
+
+def release_to_page(page: Any) -> float:
+    """From a slider's release to the results table showing the race with the released value."""
+    before = page.locator('[data-testid="stHtml"]').first.inner_text()
+    start = time.perf_counter()
+    page.evaluate(DRAG_JS, ['[data-testid="optviz-live-lr"]', 0.2, "slider"])
+    page.wait_for_function(
+        "(before) => { const t = document.querySelector('[data-testid=\"stHtml\"]');"
+        " return t && t.innerText !== before; }",
+        arg=before,
+        timeout=20_000,
+    )
+    return time.perf_counter() - start - 0.2
+
+
+def browser_figures(seconds: float, rounds: int) -> None:
+    with streamlit_server("app.py", timeout=180) as server, sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(f"{server.url}/?{QUERY}")
+        wait_for_race(page)
+        page.locator('[data-testid="optviz-live-runner"]').select_option(label="Adam")
+        page.wait_for_timeout(300)
+        for what, selector, kind in (
+            ("Adam's eta slider", '[data-testid="optviz-live-lr"]', "slider"),
+            ("the start point", '[data-testid="optviz-contour"]', "map"),
+        ):
+            rates, lags = [], []
+            for _ in range(rounds):
+                moves, round_lags, rate = drag(page, selector, kind, seconds)
+                rates.append(rate)
+                lags += round_lags
+                page.wait_for_timeout(1500)  # the release's whole-page rerun
+            lags.sort()
+            p90 = lags[int(0.9 * (len(lags) - 1))] if lags else float("nan")
+            print(
+                f"dragging {what:18s} {statistics.median(rates):5.1f} races drawn per second; behind the "
+                f"pointer: median {statistics.median(lags) if lags else float('nan'):.0f} ms, "
+                f"p90 {p90:.0f} ms "
+                f"({len(lags)} races, {moves} moves per round)"
+            )
+        releases = [release_to_page(page) for _ in range(rounds + 2)]
+        print(f"release -> results table updated: median {statistics.median(releases) * 1e3:.0f} ms")
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    engine_figures()
+    browser_figures(args.seconds, args.rounds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""The race while a control is dragged: every value the player sends while the pointer moves is
+raced at once, and the release makes it the race's setting.
+
+The player (a component inside a fragment, `page.live_race`) sends ("live", change) on every move
+of a live slider or of a dragged start point, and ("commit", change) on release. A change is a
+competitor's hyperparameter ({"runner": i, "name": "lr", "value": 0.02}) or a start point
+({"start": [x, y]}), with the sequence number `seq` the player counts up. A live change reruns
+only the fragment: the race with that one value changed, whose payload carries the `seq` back so
+the player knows its change was drawn and sends the next one (one in flight: values that arrive
+meanwhile are coalesced in the page). The release writes the change into the settings, and the
+whole page reruns: the sidebar, the results, the notes and the link follow.
+
+What arrives from the page is input like any other: a change that is malformed, out of range or
+for a competitor that does not exist is dropped, and the race on screen stays as it was.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+import streamlit as st
+
+from optviz.app.state import PREFIX, SETTINGS, current, set_start
+from optviz.engine.optimizers import OPTIMIZERS
+from optviz.params import HYPERPARAMETERS
+from optviz.settings import RaceSettings, start_ranges
+from surfaces.ranges import finite_number, whole_number
+
+LIVE = "live.change"  # the last live change, checked (None: none)
+FULL_RERUN = "live.full_rerun"  # set by a callback whose change the whole page must show
+
+
+def checked(value: Any, settings: RaceSettings) -> dict[str, Any] | None:
+    """The change the page sent, checked against the settings, or None."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        seq = whole_number("seq", value.get("seq", 0), 0)
+        have = _have(value.get("have"), len(settings.competitors))
+        if "start" in value:
+            start = value["start"]
+            if not isinstance(start, list | tuple) or len(start) != 2:
+                return None
+            x, y = (finite_number("start", v) for v in start)
+            rx, ry = start_ranges(settings.surface_object())
+            if not (rx.contains(x) and ry.contains(y)):
+                return None
+            return {"seq": seq, "start": (x, y), "have": have}
+        runner = whole_number("runner", value.get("runner"), 0, len(settings.competitors) - 1)
+        name = value.get("name")
+        if name not in OPTIMIZERS[settings.competitors[runner].optimizer].uses:
+            return None
+        number = HYPERPARAMETERS[name].check(value.get("value"))
+    except ValueError:
+        return None
+    return {"seq": seq, "runner": runner, "name": name, "value": number, "have": have}
+
+
+def _have(value: Any, runners: int) -> dict[str, Any] | None:
+    """What the page says it holds ({"surface": key, "runners": [digest, ...]}), or None: a few short
+    strings at most (a reference the server does not recognise is simply not used)."""
+    if not isinstance(value, dict):
+        return None
+    surface = value.get("surface")
+    digests = value.get("runners")
+    if not isinstance(surface, str) or len(surface) > 32 or not isinstance(digests, list):
+        return None
+    if len(digests) > runners or not all(isinstance(d, str) and len(d) <= 32 for d in digests):
+        return None
+    return {"surface": surface, "runners": digests}
+
+
+def applied(settings: RaceSettings, change: dict[str, Any] | None) -> RaceSettings:
+    """The settings with a checked change made (a shared learning rate moves for everyone)."""
+    if change is None:
+        return settings
+    if "start" in change:
+        return replace(settings, start=change["start"])
+    i, name, value = change["runner"], change["name"], change["value"]
+    if name == "lr" and settings.shared:
+        return replace(settings, shared_lr=value)
+    competitors = list(settings.competitors)
+    competitors[i] = replace(competitors[i], **{name: value})
+    return replace(settings, competitors=tuple(competitors))
+
+
+def on_live(value: Any) -> None:
+    """A value sent while dragging: raced by the fragment's rerun that follows."""
+    change = checked(value, current())
+    if change is not None:
+        st.session_state[LIVE] = change
+
+
+def on_commit(value: Any) -> None:
+    """The value at release: it becomes the setting, and the whole page reruns."""
+    settings = current()
+    change = checked(value, settings)
+    st.session_state[LIVE] = None
+    if change is None:
+        return
+    if "start" in change:
+        set_start(change["start"])
+    else:
+        st.session_state[SETTINGS] = applied(settings, change)
+        # The competitor's box (and the shared η) show the new value when they are drawn next.
+        slot = f"{PREFIX}c{change['runner'] + 1}.{change['name']}"
+        for key in (slot, slot + ".slider", PREFIX + "lr", PREFIX + "lr.slider"):
+            st.session_state.pop(key, None)
+    st.session_state[FULL_RERUN] = True
+
+
+def controls(settings: RaceSettings, seq: int) -> dict[str, Any]:
+    """What the player's live controls show: every hyperparameter of every competitor with its value
+    (as it races: the shared η under shared mode) and, once per parameter, its symbol, label and the
+    slider's positions (`Param.fine`); `seq`, the last change this race answers."""
+    raced = settings.raced()
+    names = [n for n in HYPERPARAMETERS if any(n in OPTIMIZERS[c.optimizer].uses for c in raced)]
+    return {
+        "seq": seq,
+        "params": {
+            n: {
+                "symbol": HYPERPARAMETERS[n].symbol,
+                "label": HYPERPARAMETERS[n].label,
+                "positions": list(HYPERPARAMETERS[n].fine),
+            }
+            for n in names
+        },
+        "runners": [
+            {n: float(c.value(n)) for n in OPTIMIZERS[c.optimizer].uses if math.isfinite(float(c.value(n)))}
+            for c in raced
+        ],
+    }

@@ -149,8 +149,7 @@ def server_side(sizes: tuple[int, ...]) -> None:
         start = time.perf_counter()
         at.run()  # the map from the cache: what is left is the view
         seconds = time.perf_counter() - start
-        charts = at.get("plotly_chart")
-        elements = charts or at.get("bidi_component")
+        elements = at.get("bidi_component")
         size = sum(e.proto.ByteSize() for e in elements)
         print(
             f"  {n:3d} x {n:<3d}  rerun, map cached: {seconds * 1000:5.0f} ms; element {size / 1e6:6.3f} MB"

@@ -432,7 +432,8 @@ SWEEP_CSV_COLUMNS = (
 )
 
 
-# The keys of `optviz.views.map_figure.QUANTITIES`, named here so that building the parser imports no plotly.
+# The keys of `optviz.views.map_figure.QUANTITIES`, named here so that building the parser loads no engine
+# (tests/test_cli_sweep.py checks that the two agree).
 SWEEP_QUANTITIES = ("final_loss", "reached_at", "distance")
 
 

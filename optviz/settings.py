@@ -266,6 +266,20 @@ class RaceSettings:
     custom: CustomSurface | None = None  # a typed formula; then `surface` is CUSTOM
 
     def __post_init__(self) -> None:
+        # Options that belong to another surface would only fail when the race is run, far from the
+        # line that made them: `RaceSettings(surface="beale")` keeps the first surface's options.
+        if self.surface != CUSTOM:
+            known = surfaces.SURFACES.get(self.surface)
+            if known is None:
+                names = ", ".join(surfaces.SURFACES)
+                raise ValueError(f"unknown surface {self.surface!r} (surfaces: {names})")
+            for name, _ in self.surface_options:
+                if name not in known.options:
+                    allowed = ", ".join(known.options) or "none"
+                    raise ValueError(
+                        f"surface {self.surface!r} has no option {name!r} (its options: {allowed}); "
+                        f"RaceSettings.on({self.surface!r}) gives the surface with its own start and options"
+                    )
         # Every competitor has its colour from the moment it is in the settings, so it keeps it, and
         # every value written out.
         concrete = tuple(c.concrete() for c in self.competitors)

@@ -128,29 +128,37 @@ def frame_rate(page: Any, speed: int, seconds: float = 3.0) -> tuple[float, floa
 
 
 def first_visits(app: str, query: str, count: int) -> None:
-    """Starts a server `count` times; each time the first visitor's wait, browser already open."""
-    waits, received = [], []
+    """Starts a server `count` times each way, `streamlit run app.py` and `python -m optviz serve`
+    (alternating, so both see the same machine); each time the first visitor's wait, browser open."""
+    ways = {"streamlit run app.py": False, "python -m optviz serve": True}
+    waits: dict[str, list[float]] = {way: [] for way in ways}
+    received: dict[str, list[float]] = {way: [] for way in ways}
     with sync_playwright() as p:
         browser = launch(p)
         context = browser.new_context()
         context.new_page().goto("about:blank")  # the browser's own first page is not the app's
         context.close()
         for _ in range(count):
-            with streamlit_server(app, timeout=300) as server:
-                context = browser.new_context(viewport={"width": 1366, "height": 768})
-                page = context.new_page()
-                start = time.perf_counter()
-                page.goto(f"{server.url}/?{query}")
-                wait_for_race(page)
-                waits.append(time.perf_counter() - start)
-                received.append(float(state(page)["received"]) / 1000)  # ms since navigation
-                context.close()
+            for way, preload in ways.items():
+                with streamlit_server(app, timeout=300, preload=preload) as server:
+                    context = browser.new_context(viewport={"width": 1366, "height": 768})
+                    page = context.new_page()
+                    start = time.perf_counter()
+                    page.goto(f"{server.url}/?{query}")
+                    wait_for_race(page)
+                    waits[way].append(time.perf_counter() - start)
+                    received[way].append(float(state(page)["received"]) / 1000)  # ms since navigation
+                    context.close()
         browser.close()
-    runs = ", ".join(f"{s:.2f}" for s in waits)
-    print(f"race: {query}")
-    print(f"first visitor after a server start: median {statistics.median(waits):.2f} s  [{runs}]")
-    got = ", ".join(f"{s:.2f}" for s in received)
-    print(f"  of which until the player had its data: median {statistics.median(received):.2f} s  [{got}]")
+    print(f"race: {query}; load average {Path('/proc/loadavg').read_text().split()[0]}")
+    for way in ways:
+        runs = ", ".join(f"{s:.2f}" for s in waits[way])
+        got = ", ".join(f"{s:.2f}" for s in received[way])
+        wait = statistics.median(waits[way])
+        print(f"{way}: first visitor after a server start: median {wait:.2f} s")
+        data = statistics.median(received[way])
+        print(f"  runs [{runs}]; until the player had its data: median {data:.2f} s")
+        print(f"  [{got}]")
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the optviz replicas that deploy/nginx-optviz.conf serves: one `streamlit run app.py` per port
-# on 127.0.0.1, each under the path /optviz/, with the project's .streamlit/config.toml.
+# Starts the optviz replicas that deploy/nginx-optviz.conf serves: one `python -m optviz serve`
+# (`streamlit run app.py` with the app loaded before it listens) per port on 127.0.0.1, each under
+# the path /optviz/, with the project's .streamlit/config.toml.
 #   bash deploy/replicas.sh [PORT ...]        (default: 8501 8502, the ports in deploy/nginx-optviz.conf)
 # Environment: PYTHON (default: python), OPTVIZ_BASE_PATH (default: optviz, as in the nginx site),
 # OPTVIZ_EXPORT_SLOTS (exports one replica makes at once; default: 1).
@@ -32,7 +33,7 @@ healthy() {
 }
 
 for port in "${ports[@]}"; do
-    "$python" -m streamlit run app.py --server.address 127.0.0.1 --server.port "$port" \
+    "$python" -m optviz serve --server.address 127.0.0.1 --server.port "$port" \
         --server.baseUrlPath "$base" &
     port_of[$!]=$port
     echo "replica $port: pid $!"

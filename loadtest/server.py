@@ -76,15 +76,18 @@ def serve(
     port: int | None = None,
     timeout: float = 120.0,
     options: dict[str, Any] | None = None,
+    preload: bool = False,
 ) -> Iterator[Server]:
     """`streamlit run app` from the repository root; yields the server and stops it afterwards.
 
     `options` override config settings for this server, e.g. {"server.disconnectedSessionTTL": 5}.
+    `preload` starts it as `python -m optviz serve` (the app loaded before it listens; `app` unused).
     """
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
+    launcher = ["-m", "optviz", "serve"] if preload else ["-m", "streamlit", "run", app]
     command = [
-        sys.executable, "-m", "streamlit", "run", app,
+        sys.executable, *launcher,
         "--server.headless", "true",
         "--server.address", "127.0.0.1",
         "--server.port", str(port),

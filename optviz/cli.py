@@ -640,6 +640,12 @@ def build_parser() -> Parser:
     parser = Parser(prog=PROG, description="optviz command line")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("warm", help="compile the engine's kernels into the on-disk cache")
+    commands.add_parser(
+        "serve",
+        help="run the app (`streamlit run` options follow, e.g. --server.port 8502), loaded before the "
+        "first visitor arrives",
+        add_help=False,  # every option after `serve` is Streamlit's, --help included
+    )
     add_export_command(commands)
     add_sweep_command(commands)
     return parser
@@ -647,6 +653,11 @@ def build_parser() -> Parser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs a command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:
+        from optviz.app.serve import serve
+
+        return serve(argv[1:])
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as done:  # --help, or a usage error already reported in one line

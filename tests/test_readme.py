@@ -50,5 +50,7 @@ def test_a_command_line_parses(argv, capsys):
     if argv == ["--help"]:
         assert cli.main(argv) == 0 and "export" in capsys.readouterr().out
         return
-    args = cli.build_parser().parse_args(argv)
+    args, rest = cli.build_parser().parse_known_args(argv)
     assert args.command == argv[0]
+    # `serve` hands what follows it to `streamlit run` (optviz.app.serve); every other command owns it all
+    assert rest == [] or argv[0] == "serve", rest

@@ -166,6 +166,12 @@ def _surface_data(key: figures.SurfaceKey) -> dict[str, Any]:
     return data
 
 
+def prepare(surface: Any) -> None:
+    """Builds the surface's part of the payload ahead of a race on it (`optviz serve` does it for
+    every built-in surface before the first visitor arrives)."""
+    _surface_data(figures.SurfaceKey.of(surface))
+
+
 def _titles(race: Race) -> dict[str, str]:
     t = figures.titles(race)
     return {

@@ -1,22 +1,25 @@
 """A class dragging sliders at once: many sessions on one server, each dragging a learning rate live.
 
     python -m loadtest.drag [--sessions 30] [--duration 120] [--period 10] [--burst 2] [--span 30]
-                            [--url http://host:port[/path/]] [--pid PID] [--seed 0]
+                            [--own-races] [--url http://host:port[/path/]] [--pid PID] [--seed 0]
     python -m loadtest.drag --ramp [--counts 5 10 20 30 40 60] [--ramp-duration 40]
 
-Each session opens the app's default race at 500 steps (the lecture's seven optimizers), picks one
-competitor, and every `--period` seconds (the first time at a random moment, so the sessions are
-staggered) drags that competitor's η slider for `--burst` seconds, then lets go. While dragging, the
-emulated pointer moves at 60 Hz one slider position per frame, back and forth over `--span` positions
-either side of the competitor's own value (30 positions: a decade), and the session does what the
-player does in the browser (`optviz/views/player/src/live.js`, `Coalescer`): each new value goes to
-the server as a ("live", change) event of the player's component, rerunning only the player's
-fragment; at most one change is in flight, a value that comes meanwhile waits (replacing the one
-waiting before), and when the race answering the change in flight arrives (the player's new payload,
-whose `live.seq` is the change's) the waiting value goes out. A change unanswered for 2 s no longer
-holds the next one back, as in the page. Like the page, each change says which runs it already holds
-(`have`), so an answer carries only the run that changed. At the end of a burst the session sends
-("commit", value), the release, which reruns the whole page.
+Each session opens the race settings' defaults at 500 steps (the lecture's seven optimizers on the
+long valley) by its link, picks one competitor, and every `--period` seconds (the first time at a
+random moment, so the sessions are staggered) drags that competitor's η slider for `--burst`
+seconds, then lets go. While dragging, the emulated pointer moves at 60 Hz one slider position per
+frame, back and forth over `--span` positions either side of the competitor's own value (30
+positions: a decade), and the session does what the player does in the browser
+(`optviz/views/player/src/live.js`, `Coalescer`): each new value goes to the server as a ("live",
+change) event of the player's component, rerunning only the player's fragment; at most one change is
+in flight, a value that comes meanwhile waits (replacing the one waiting before), and when the race
+answering the change in flight arrives (the player's new payload, whose `live.seq` is the change's)
+the waiting value goes out. A change unanswered for 2 s no longer holds the next one back, as in the
+page. Like the page, each change says which runs it already holds (`have`), so an answer carries
+only the run that changed. At the end of a burst the session sends ("commit", value), the release,
+which reruns the whole page. The server keeps every run it made (keyed on all it depends on), so
+sessions dragging the same competitor share runs, and a value dragged over again costs less the
+second time; with `--own-races` each session races from its own start point, sharing nothing.
 
 Measured, as the player would see it:
 - lag: from the moment the pointer moved to a value to the arrival of the race showing it (the
@@ -50,15 +53,21 @@ import random
 import statistics
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlencode
 
 from loadtest.client import PLAYER_KEY, AppSession
 from loadtest.load import percentile, warm_up
 from loadtest.server import cpu_seconds, healthy, memory_mb, serve
+from optviz.link import to_query
 from optviz.params import HYPERPARAMETERS
+from optviz.settings import RaceSettings, start_ranges
 
-QUERY = "steps=500"  # the app's default race (seven optimizers on the long valley) at 500 steps
+# The race settings' defaults (the lecture's seven optimizers on the long valley) at 500 steps, as a
+# link: the front page without a link shows the long-valley preset's five.
+SETTINGS = replace(RaceSettings(), steps=500)
+QUERY = urlencode(to_query(SETTINGS))
 PARAM = "lr"  # the slider dragged: a competitor's learning rate η
 FRAME = 1 / 60  # seconds between pointer moves (a 60 Hz display)
 GIVE_UP = 2.0  # seconds after which an unanswered change no longer holds the next one back (live.js)
@@ -66,6 +75,14 @@ TARGET = 0.250  # seconds: the p95 lag the ramp looks for
 TIMEOUT = 60.0  # seconds a release may take, or a change's answer, before it counts as an error
 FINISHED = 0  # ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY: a whole-page run ended
 COMPILE_ERROR = 1
+
+
+def own_race(rng: random.Random) -> str:
+    """The link of the race with a start point of its own: it shares no run with another session's."""
+    (x, y), (rx, ry) = SETTINGS.start, start_ranges(SETTINGS.surface_object())
+    x = min(max(x + rng.uniform(-2, 2), rx.low), rx.high)
+    y = min(max(y + rng.uniform(-2, 2), ry.low), ry.high)
+    return urlencode(to_query(replace(SETTINGS, start=(round(x, 4), round(y, 4)))))
 
 
 # --- One session: the pointer, the player's one-in-flight sender, and what comes back. -------------
@@ -96,8 +113,8 @@ class Stats:
 class Dragger:
     """A session whose user drags one competitor's η slider: the player's side of a live change."""
 
-    def __init__(self, url: str, rng: random.Random, timeout: float = TIMEOUT) -> None:
-        self.session = AppSession(url, QUERY)
+    def __init__(self, url: str, rng: random.Random, timeout: float = TIMEOUT, own: bool = False) -> None:
+        self.session = AppSession(url, own_race(rng) if own else QUERY)
         self.rng = rng
         self.timeout = timeout
         self.stats = Stats()
@@ -314,11 +331,11 @@ class Dragger:
 
 async def run_drag(
     url: str, sessions: int, duration: float, period: float = 10.0, burst: float = 2.0, span: int = 30,
-    seed: int = 0, arrive: float = 10.0, timeout: float = TIMEOUT,
+    seed: int = 0, arrive: float = 10.0, timeout: float = TIMEOUT, own: bool = False,
 ) -> list[Stats]:  # fmt: skip
     """`sessions` dragging users on the server at `url`: all open the page (within `arrive` seconds),
-    then drag for `duration` seconds. Returns what each saw."""
-    draggers = [Dragger(url, random.Random(seed * 1000 + i), timeout) for i in range(sessions)]
+    then drag for `duration` seconds. Returns what each saw. `own`: each on a race of its own."""
+    draggers = [Dragger(url, random.Random(seed * 1000 + i), timeout, own) for i in range(sessions)]
 
     async def opened(i: int, d: Dragger) -> bool:
         await asyncio.sleep(arrive * i / max(1, sessions))
@@ -543,18 +560,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, default=TIMEOUT, help="seconds before an answer counts as lost"
     )
+    parser.add_argument(
+        "--own-races", action="store_true",
+        help="each session on a race of its own (its own start point): no session's runs serve another's",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.duration <= 0 or args.burst <= 0 or args.period < args.burst:
         parser.error("--sessions >= 1, --duration > 0, and 0 < --burst <= --period")
     options = {"period": args.period, "burst": args.burst, "span": args.span, "seed": args.seed,
-               "timeout": args.timeout}  # fmt: skip
+               "timeout": args.timeout, "own": args.own_races}  # fmt: skip
 
     with target(args.url, args.pid) as (url, pid):
         warm_up(url)
         print(f"server: {url}{'' if pid else ' (no --pid: its CPU and memory are not measured)'}  "
-              f"race: the default, {QUERY}  burst: {args.burst:g} s every {args.period:g} s, pointer at "
-              f"{1 / FRAME:.0f} Hz over ±{args.span} positions of η")  # fmt: skip
+              f"race: {len(SETTINGS.competitors)} competitors x {SETTINGS.steps} steps on "
+              f"{SETTINGS.surface}  burst: {args.burst:g} s every {args.period:g} s, pointer at "
+              f"{1 / FRAME:.0f} Hz over ±{args.span} positions of η"
+              f"{'  each session on its own race' if args.own_races else ''}")  # fmt: skip
         if not args.ramp:
             run = asyncio.run(measured(url, pid, args.sessions, args.duration, **options))
             report(run)

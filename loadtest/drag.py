@@ -29,8 +29,9 @@ Measured, as the player would see it:
 - errors: exceptions and error boxes on the page, answers that do not match the change they name
   (a seq never sent, a value other than the one sent, a run the session does not hold), changes or
   releases never answered (`--timeout`), dropped connections;
-- the server process's CPU (% of one core, from /proc/<pid>/stat) and resident memory (peak), and
-  the machine's load average (other work on it shows here).
+- the server process's CPU (% of one core, from /proc/<pid>/stat) and resident memory (peak); the
+  machine's load average, the cores it kept busy and the share of the time some task waited for a
+  CPU (/proc/pressure/cpu): other work on the machine shows here.
 
 `--ramp` runs the drag for each count of sessions in `--counts` in turn (on one server, fresh
 sessions each time, `--ramp-duration` seconds each) and reports the largest count whose p95 lag is
@@ -58,7 +59,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from loadtest.client import PLAYER_KEY, AppSession
-from loadtest.load import percentile, warm_up
+from loadtest.load import machine_busy, percentile, warm_up
 from loadtest.server import cpu_seconds, healthy, memory_mb, serve
 from optviz.link import to_query
 from optviz.params import HYPERPARAMETERS
@@ -418,11 +419,27 @@ async def measured(url: str, pid: int | None, sessions: int, duration: float, **
     sampler = Sampler(pid)
     load0 = loadavg()
     own0, t0 = time.process_time(), time.perf_counter()
+    busy0, waited0 = machine_busy(), cpu_pressure()
     sampler.start()
     stats = await run_drag(url, sessions, duration, **options)
     usage = await sampler.stop()
     wall = time.perf_counter() - t0
-    return Run(sessions, duration, stats, usage, load0, loadavg(), (time.process_time() - own0) / wall)
+    waited = None if waited0 is None else (cpu_pressure() - waited0) / wall
+    return Run(
+        sessions, duration, stats, usage, load0, loadavg(), (time.process_time() - own0) / wall,
+        (machine_busy() - busy0) / wall, waited,
+    )  # fmt: skip
+
+
+def cpu_pressure() -> float | None:
+    """Seconds in which some runnable task of the machine waited for a CPU (Linux's pressure stall
+    information, /proc/pressure/cpu), or None where the kernel does not give it."""
+    try:
+        with open("/proc/pressure/cpu") as f:
+            some = f.readline().split()
+    except OSError:
+        return None
+    return int(some[-1].split("=")[1]) / 1e6
 
 
 @dataclass
@@ -434,6 +451,8 @@ class Run:
     load_before: str
     load_after: str
     own_cpu: float  # this script's CPU, cores
+    machine: float  # cores the whole machine kept busy (every process, other work included)
+    waited: float | None  # share of the time some task waited for a CPU (/proc/pressure/cpu)
 
     @property
     def lags(self) -> list[float]:
@@ -508,18 +527,26 @@ def report(run: Run, per_session: bool = True) -> None:
     print(f"this load generator: {run.own_cpu:.2f} cores; pointer moves late by p95 "
           f"{ms(late, 0.95)} ms;  load average (1, 5, 15 min) before {run.load_before}, "
           f"after {run.load_after} on {os.cpu_count()} cores")  # fmt: skip
+    waited = (
+        "" if run.waited is None else f";  some task waiting for a CPU {100 * run.waited:.0f}% of the time"
+    )
+    print(f"machine: {run.machine:.2f} of {os.cpu_count()} cores busy (every process){waited}")
 
 
 def ramp_report(runs: list[Run]) -> None:
     print(f"{'sessions':>8} {'drawn/s':>7} {'lag p50':>7} {'p90':>5} {'p95':>5} {'p99':>5} "
-          f"{'release p50':>11} {'errors':>6} {'CPU %':>5} {'RSS MB':>6} {'load avg':>15}")  # fmt: skip
+          f"{'release p50':>11} {'errors':>6} {'CPU %':>5} {'RSS MB':>6} {'machine':>7} {'waiting':>7} "
+          f"{'load avg':>15}")  # fmt: skip
     for r in runs:
         commits = [c for x in r.stats for c in x.commits]
         cpu = f"{r.usage.cpu:.0f}" if r.usage else "-"
         rss = f"{r.usage.rss_peak:.0f}" if r.usage else "-"
+        waited = "-" if r.waited is None else f"{100 * r.waited:.0f}%"
         print(f"{r.sessions:>8} {r.rate:>7.1f} {ms(r.lags, 0.5):>7} {ms(r.lags, 0.9):>5} "
               f"{ms(r.lags, 0.95):>5} {ms(r.lags, 0.99):>5} {ms(commits, 0.5):>11} {len(r.errors):>6} "
-              f"{cpu:>5} {rss:>6} {r.load_after:>15}")  # fmt: skip
+              f"{cpu:>5} {rss:>6} {r.machine:>7.2f} {waited:>7} {r.load_after:>15}")  # fmt: skip
+    print("(CPU %: the server's, of one core; machine: cores busy, every process; waiting: share of the "
+          "time some task waited for a CPU; load avg: 1, 5, 15 min at the end)")  # fmt: skip
     good = [r.sessions for r in runs if r.p95 <= TARGET and not r.errors]
     print(f"largest count with p95 lag <= {1000 * TARGET:.0f} ms and no errors: "
           f"{max(good) if good else 'none'}")  # fmt: skip

@@ -139,6 +139,7 @@ class AppSession:
         self._runs = 0
         # The fragment each widget was drawn in (a change of one reruns only that fragment).
         self.fragments: dict[str, str] = {}
+        self.player: Any = None  # the race player's element as last drawn (its payload in `.bytes`)
 
     async def open(self, timeout: float = 60.0) -> Rerun:
         """Connects and runs the page once with this session's query string."""
@@ -192,6 +193,19 @@ class AppSession:
         id of a fragment to rerun alone (what the browser asks when a widget drawn in a fragment
         changes: `fragments` has each widget's), else the whole page reruns.
         """
+        while not self._inbox.empty():  # anything left from an earlier run is not this run's
+            if not self._inbox.get_nowait()[1]:
+                self._inbox.put_nowait((time.perf_counter(), b""))  # but a closed connection stays closed
+                break
+        collect = _Collect(time.perf_counter())
+        await self.send(changes, query=query, fragment=fragment)
+        return await self._until_finished(collect, timeout)
+
+    async def send(
+        self, changes: dict[str, Any] | None = None, query: str | None = None, fragment: str | None = None
+    ) -> None:
+        """Asks for a rerun as `rerun` does, without waiting for anything: what comes back is read
+        with `receive` (a page that sends a change while the last one is still running does this)."""
         if query is not None:
             self.query = query.lstrip("?")
         message = BackMsg()
@@ -217,13 +231,29 @@ class AppSession:
             else:
                 state = widget_value(widget, value)
             client.widget_states.widgets.append(state)
-        while not self._inbox.empty():  # anything left from an earlier run is not this run's
-            if not self._inbox.get_nowait()[1]:
-                self._inbox.put_nowait((time.perf_counter(), b""))  # but a closed connection stays closed
-                break
-        collect = _Collect(time.perf_counter())
         await self.socket.send(message.SerializeToString())
-        return await self._until_finished(collect, timeout)
+
+    async def receive(self, timeout: float) -> tuple[float, ForwardMsg | None]:
+        """The next message from the server and when it arrived (`time.perf_counter`), a message
+        sent as a reference to a cached one replaced by that one; None: the connection closed.
+        Raises TimeoutError when nothing came within `timeout` seconds."""
+        at, data = await asyncio.wait_for(self._inbox.get(), timeout)
+        if not data:
+            self._inbox.put_nowait((at, b""))  # closed stays closed
+            return at, None
+        return at, self._parse(data)
+
+    def _parse(self, data: bytes) -> ForwardMsg:
+        msg = ForwardMsg()
+        msg.ParseFromString(data)
+        if msg.WhichOneof("type") == "ref_hash":
+            if msg.ref_hash not in self._cached:
+                raise RuntimeError(f"the server referred to a message never received: {msg.ref_hash}")
+            msg = self._cached[msg.ref_hash][0]
+            self._cached[msg.hash] = (msg, self._runs)
+        elif msg.metadata.cacheable and msg.hash:
+            self._cached[msg.hash] = (msg, self._runs)
+        return msg
 
     async def _until_finished(self, collect: _Collect, timeout: float) -> Rerun:
         deadline = collect.started + timeout
@@ -238,17 +268,8 @@ class AppSession:
             if not data:
                 return self._result(collect, None, "closed")
             collect.received += len(data)
-            msg = ForwardMsg()
-            msg.ParseFromString(data)
+            msg = self._parse(data)
             kind = msg.WhichOneof("type")
-            if kind == "ref_hash":
-                if msg.ref_hash not in self._cached:
-                    raise RuntimeError(f"the server referred to a message never received: {msg.ref_hash}")
-                msg = self._cached[msg.ref_hash][0]
-                self._cached[msg.hash] = (msg, self._runs)
-                kind = msg.WhichOneof("type")
-            elif msg.metadata.cacheable and msg.hash:
-                self._cached[msg.hash] = (msg, self._runs)
             if kind == "delta":
                 self._element(msg, collect, at)
             elif kind == "script_finished":
@@ -284,8 +305,10 @@ class AppSession:
         key = self._widget(proto, kind, collect)
         if key is not None and delta.fragment_id:
             self.fragments[key] = delta.fragment_id
-        if kind == "bidi_component" and key == PLAYER_KEY and collect.chart is None:
-            collect.chart = at - collect.started
+        if kind == "bidi_component" and key == PLAYER_KEY:
+            self.player = proto
+            if collect.chart is None:
+                collect.chart = at - collect.started
 
     @staticmethod
     def _widget(proto: Any, kind: str, collect: _Collect) -> str | None:

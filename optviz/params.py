@@ -8,6 +8,7 @@ declared the same way beside their formulas (`surfaces.OPTIONS`).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,12 @@ FINE = 10  # steps of a live slider between two of the grid's positions
 
 
 def fine_grid(grid: Sequence[float], logarithmic: bool) -> tuple[float, ...]:
+    return _fine_grid(tuple(grid), logarithmic)
+
+
+@functools.lru_cache(maxsize=64)
+def _fine_grid(grid: tuple[float, ...], logarithmic: bool) -> tuple[float, ...]:
+    # Made once per parameter: every live update's payload lists the positions (~2 ms to make).
     points = sorted(set(grid))
     out = {points[-1]}
     for a, b in itertools.pairwise(points):

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from loadtest import hostile, load
+from loadtest import drag, hostile, load
 from loadtest.server import Server, serve
 
 
@@ -65,3 +65,20 @@ def test_the_server_still_serves_a_normal_page(server: Server):
 
 def test_tampered_live_changes_are_dropped_and_a_real_one_races_after(server: Server):
     assert not run(hostile.live_changes(server.url))
+
+
+def test_a_class_dragging_live_gets_every_change_answered_and_every_release_drawn(server: Server):
+    # Three sessions dragging an η slider for two seconds every four, as the player does it (one
+    # change in flight); functional facts only: the machine is shared, the timings are drag.py's.
+    stats = run(
+        drag.run_drag(server.url, sessions=3, duration=8, period=4, burst=2, seed=3, arrive=1, timeout=30)
+    )
+    assert [s.errors for s in stats] == [[], [], []]
+    for s in stats:
+        assert s.bursts >= 1 and s.moves >= 100
+        # Every change sent was answered by a race showing its value (drag.py checks the value and
+        # the seq of each answer: a mismatch is an error), but the last one of a burst, which the
+        # release supersedes.
+        assert s.answers >= s.sent - s.bursts > 0
+        assert len(s.lags) == s.answers
+        assert len(s.commits) == len(s.pages) == s.bursts  # every release drawn, the whole page after

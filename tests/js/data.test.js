@@ -8,6 +8,7 @@ import {
   ended,
   f32,
   headIndex,
+  heldRunners,
   paint,
   raceData,
   trailStart,
@@ -74,4 +75,19 @@ test("the payload is read whether it comes parsed, as JSON text or as the bytes 
   assert.deepEqual(raceData(text), payload);
   assert.deepEqual(raceData(new TextEncoder().encode(text)), payload);
   assert.deepEqual(raceData(new TextEncoder().encode(text).buffer), payload);
+});
+
+test("runners a page shows stay held however many live updates replaced another runner since", () => {
+  // Seven runners arrive in full; then 100 live updates each change runner 0 and refer to the six
+  // others: they must still resolve after far more races than the page keeps.
+  const held = new Map();
+  const first = Array.from({ length: 7 }, (_, i) => ({ label: `r${i}`, digest: `d${i}` }));
+  heldRunners(held, first, 64);
+  for (let k = 0; k < 100; k++) {
+    const race = [{ label: "r0", digest: `live${k}` }, ...first.slice(1).map((r) => ({ same: r.digest }))];
+    const runners = heldRunners(held, race, 64);
+    assert.deepEqual(runners.map((r) => r.label), first.map((r) => r.label));
+  }
+  assert.equal(held.size, 64);
+  assert.throws(() => heldRunners(held, [{ same: "live0" }], 64), /does not hold/);
 });

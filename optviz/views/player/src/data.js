@@ -42,6 +42,22 @@ export function paint(indices, palette) {
   return out;
 }
 
+// A race's runners with the references to runners a page holds ({"same": digest}) replaced by them;
+// `held` (a Map by digest, oldest first) then holds this race's runners as the most recent, and at
+// most `keep` runners. The runners a race shows are always the last to go: a live update names every
+// runner the page shows as held, however many other races it drew since those arrived.
+export function heldRunners(held, runners, keep = 64) {
+  const out = runners.map((r) => (r.same ? held.get(r.same) : r));
+  if (out.some((r) => !r)) throw new Error("the race refers to a runner this page does not hold");
+  for (const r of out) {
+    if (!r.digest) continue;
+    held.delete(r.digest); // set() alone keeps a key's old place, and the oldest go first
+    held.set(r.digest, r);
+  }
+  while (held.size > keep) held.delete(held.keys().next().value);
+  return out;
+}
+
 // The runners with their arrays decoded; `hidden` is the set of labels the user has hidden.
 export function decodeRunners(data, hidden = new Set()) {
   return data.runners.map((r) => ({

@@ -3,7 +3,7 @@ import { Coalescer, LiveRow } from "./live.js";
 import { buildControls, buildLegend, hint, onKey, showPlaying, speedOptions } from "./controls.js";
 import { ContourView } from "./contour.js";
 import { CurveView } from "./curves.js";
-import { bytes, decodeRunners, decodeRuns, ended, f32, headIndex, paint } from "./data.js";
+import { bytes, decodeRunners, decodeRuns, ended, f32, headIndex, heldRunners, paint } from "./data.js";
 import { el, escape } from "./dom.js";
 import { sci } from "./scales.js";
 import { SurfaceView } from "./surface3d.js";
@@ -113,10 +113,7 @@ export class Player {
   // the surface it drew last, and runners by digest (kept for a few races).
   resolve(data) {
     this.held = this.held || new Map();
-    const runners = data.runners.map((r) => (r.same ? this.held.get(r.same) : r));
-    if (runners.some((r) => !r)) throw new Error("the race refers to a runner this page does not hold");
-    for (const r of runners) if (r.digest) this.held.set(r.digest, r);
-    while (this.held.size > 64) this.held.delete(this.held.keys().next().value);
+    const runners = heldRunners(this.held, data.runners);
     const surface = data.surface.same ? this.data.surface : data.surface;
     return { ...data, runners, surface };
   }

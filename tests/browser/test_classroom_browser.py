@@ -273,10 +273,11 @@ def test_the_skip_link_and_a_focused_control_stay_in_sight(browser: Any, app_url
         page.keyboard.press("Tab")
         focused = page.evaluate(f"() => ({PLAYER_JS})().getRootNode().activeElement.dataset.testid")
         assert focused == "optviz-play"
-        # scrolled down, then the play button focused: it comes into sight below Streamlit's top bar
+        # scrolled down, then Tab to the play button: it comes into sight below Streamlit's top bar
         page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 2000)")
-        page.locator('[data-testid="optviz-play"]').focus()
-        page.wait_for_timeout(200)
+        page.evaluate(f"() => ({PLAYER_JS})().focus({{preventScroll: true}})")
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(300)
         box = page.locator('[data-testid="optviz-play"]').bounding_box()
         bar = page.locator('[data-testid="stHeader"]').bounding_box()
         assert box["y"] >= bar["y"] + bar["height"] and box["y"] + box["height"] <= height, (box, bar)

@@ -46,6 +46,16 @@ test("the grid puts the map first and as tall as the window allows", () => {
   assert.equal(phone.views.rows.split(" ")[0], "399px");
 });
 
+test("in presenter mode the map takes most of the screen, the other views a side column", () => {
+  const a = arrangement(1366, 640, true, 2, true);
+  assert.equal(a.views.columns, "3.4fr 1fr");
+  assert.equal(a.map.row, "1 / span 2");
+  assert.equal(a.views.rows, "315px 315px");
+  assert.equal(arrangement(1366, 640, false, 2, true).views.rows, "640px");
+  // a phone stays one column
+  assert.equal(arrangement(400, 640, true, 2, true).views.columns, "1fr");
+});
+
 test("keys name their actions; modified keys are the browser's", () => {
   assert.deepEqual(shortcut(" "), { act: "toggle" });
   assert.deepEqual(shortcut("ArrowRight"), { act: "forward" });

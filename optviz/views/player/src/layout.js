@@ -22,8 +22,17 @@ export function fontSizeFor(width, present = false) {
 }
 
 // The grid of views for a width and a views' height H: where the map, the 3-D surface and the curves
-// go. Returns CSS grid values for the views' box (`views`) and the curves' column (`curves`).
-export function arrangement(width, H, has3d, curves) {
+// go. Returns CSS grid values for the views' box (`views`), the map's rows (`map`) and the curves'
+// column (`curves`). In presenter mode the map takes most of the screen, the others a side column.
+export function arrangement(width, H, has3d, curves, present = false) {
+  if (present && width >= 700) {
+    const half = Math.floor((H - 10) / 2);
+    return {
+      views: { columns: "3.4fr 1fr", rows: has3d ? `${half}px ${half}px` : `${H}px` },
+      map: { row: has3d ? "1 / span 2" : "auto" },
+      curves: { columns: "1fr", rows: `repeat(${curves}, 1fr)`, column: "auto" },
+    };
+  }
   if (width >= 1180 || (!has3d && width >= 700)) {
     return {
       views: { columns: has3d ? "1.2fr 1fr 1fr" : "1.35fr 1fr", rows: `${H}px` },

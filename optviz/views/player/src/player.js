@@ -257,7 +257,7 @@ export class Player {
   arrange() {
     const width = this.root.getBoundingClientRect().width || 1000;
     this.fontSize = fontSizeFor(width, this.present);
-    this.root.classList.toggle("ovz-narrow", width < 900);
+    this.root.classList.toggle("ovz-narrow", width < (this.present ? 1300 : 900));
     this.root.style.setProperty("--ovz-font", `${this.fontSize}px`);
     const fit = this.present || Boolean(this.options.fit);
     const H = viewsHeight({
@@ -267,7 +267,8 @@ export class Player {
       gap: this.present ? 8 : undefined,
     });
     this.root.dataset.viewsHeight = String(H);
-    const a = arrangement(width, H, Boolean(this.surface3d), this.curves.length);
+    const a = arrangement(width, H, Boolean(this.surface3d), this.curves.length, this.present);
+    this.contour.panel.style.gridRow = a.map ? a.map.row : "auto";
     const v = this.views.style;
     const c = this.curveBox.style;
     v.gridTemplateColumns = a.views.columns;

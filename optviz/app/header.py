@@ -76,7 +76,7 @@ a.optviz-skip {
   position: absolute; left: -10000px; top: 0; z-index: 1000200; padding: 0.5rem 0.9rem;
   background: #ffffff; color: #1c63c4; border: 2px solid #1c63c4; border-radius: 0.4rem; font-weight: 600;
 }
-a.optviz-skip:focus { left: 1rem; top: 0.6rem; position: fixed; }
+a.optviz-skip:focus { left: auto; top: 0.6rem; position: fixed; }
 [data-testid='stElementContainer']:has(a.optviz-skip) { margin-bottom: -1rem; height: 0; }
 :focus-visible { outline-offset: 2px; }
 """

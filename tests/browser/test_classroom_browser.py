@@ -248,8 +248,25 @@ def test_shortcuts_step_and_hide_competitors(browser: Any, app_url: str):
         assert presets.PRESETS["saddle"].settings.competitors[0].title not in summary.split(".")[0]
         page.keyboard.press("1")
         assert item.get_attribute("aria-pressed") == "true"
+        # D: the 3-D view goes at once, and the settings, the link and the sidebar's switch follow
+        assert page.locator('[data-testid="optviz-surface3d"]').count() == 1
+        page.keyboard.press("d")
+        assert page.locator('[data-testid="optviz-surface3d"]').count() == 0
+        page.wait_for_function(
+            "() => new URLSearchParams(location.search).get('view3d') === '0'", timeout=30_000
+        )
+        wait_present(page, True)
+        page.wait_for_timeout(500)
+        assert page.locator('[data-testid="optviz-surface3d"]').count() == 0
+        assert not link_settings(page).view.show_3d
         page.keyboard.press("Escape")
         wait_present(page, False)
+        switch = page.locator('[data-testid="stSidebar"] label').filter(has_text="3-D view")
+        assert switch.locator("input").is_checked() is False
+        # R: play again from the first step
+        page.locator('[data-testid="optviz-first"]').focus()
+        page.keyboard.press("r")
+        assert state(page)["playing"] == "true"
     finally:
         context.close()
 

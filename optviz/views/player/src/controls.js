@@ -59,7 +59,8 @@ export function showPresent(button, present) {
 
 // The keyboard's shortcuts, shown on `?` (hidden until then).
 export function buildHelp(player) {
-  const box = el("div", { class: "ovz-help", role: "dialog", "aria-label": "Keyboard shortcuts" }, player.root);
+  // (a dialog only while it shows: a page's hidden dialogs are still counted as dialogs by some tools)
+  const box = el("div", { class: "ovz-help", "aria-label": "Keyboard shortcuts" }, player.root);
   box.setAttribute("data-testid", "optviz-shortcuts");
   box.hidden = true;
   el("div", { class: "ovz-help-title", text: "Keyboard shortcuts" }, box);

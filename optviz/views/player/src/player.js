@@ -168,6 +168,8 @@ export class Player {
 
   showHelp(on = this.help.hidden) {
     this.help.hidden = !on;
+    if (on) this.help.setAttribute("role", "dialog");
+    else this.help.removeAttribute("role");
     this.root.dataset.help = String(Boolean(on));
   }
 

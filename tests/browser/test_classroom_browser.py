@@ -115,6 +115,12 @@ def test_the_race_fits_the_screen(sized: tuple[Any, int, int], app_url: str, nam
     if width <= 1024:
         size, text = page.evaluate(SMALLEST_TEXT_JS)
         assert size >= 14, f"{text!r} is {size}px"
+    # the whole note opened: the views make room (down to their smallest height)
+    page.locator(ON_SCREEN["note"]).locator("summary").click()
+    page.wait_for_timeout(300)
+    opened = page.locator(MAP).bounding_box()
+    assert opened["height"] < box["height"]
+    assert inside(opened, width, height) or opened["height"] <= 281, opened
 
 
 def test_a_narrow_screen_stacks_and_plays(browser: Any, app_url: str):

@@ -42,6 +42,9 @@ export class Player {
     this.help = buildHelp(this);
     this.observer = new ResizeObserver(() => this.resize());
     this.observer.observe(this.root);
+    // What is above the player can grow or shrink (a note opened, a header that wraps): the views'
+    // height follows the place where they start. The page's boxes around the player are watched.
+    this.around = new ResizeObserver(() => this.refit());
     // Keys reach the player while the focus is in it, and in presenter mode from anywhere but a field.
     this.onKeyDown = (e) => onKey(this, e);
     this.onWindowResize = () => this.resize();
@@ -62,6 +65,7 @@ export class Player {
     this.destroyed = true;
     this.playing = false;
     this.observer.disconnect();
+    this.around.disconnect();
     window.removeEventListener("keydown", this.onKeyDown);
     window.removeEventListener("resize", this.onWindowResize);
     document.removeEventListener("click", this.onSkip);
@@ -122,6 +126,7 @@ export class Player {
       this.buildViews();
     }
     this.contourImage(data.surface.image);
+    if (!this.watching) this.watchAround();
     this.resize(true);
     this.root.dataset.revision = data.rev;
     this.root.dataset.received = received.toFixed(0); // ms since navigation
@@ -262,9 +267,10 @@ export class Player {
     this.root.classList.toggle("ovz-narrow", width < (this.present ? 1300 : 900));
     this.root.style.setProperty("--ovz-font", `${this.fontSize}px`);
     const fit = this.present || Boolean(this.options.fit);
+    this.fittedTop = fit ? this.viewsTop() : 0;
     const H = viewsHeight({
       viewport: window.innerHeight,
-      top: fit ? this.viewsTop() : 0,
+      top: this.fittedTop,
       fixed: fit ? null : this.options.height,
       gap: this.present ? 8 : undefined,
     });
@@ -278,6 +284,24 @@ export class Player {
     c.gridTemplateColumns = a.curves.columns;
     c.gridTemplateRows = a.curves.rows;
     c.gridColumn = a.curves.column;
+  }
+
+  // The boxes that hold the player, up to the page's body (through a shadow root's host).
+  watchAround() {
+    this.watching = true;
+    let node = this.root.parentNode;
+    for (let i = 0; node && i < 40; i++) {
+      if (node.nodeType === 1 && node !== document.body) this.around.observe(node);
+      if (node === document.body) break;
+      node = node.parentNode || node.host || null;
+    }
+  }
+
+  // Arranges again when the views no longer start where their height was measured from.
+  refit() {
+    if (!this.data || !this.contour || this.destroyed) return;
+    if (!(this.present || this.options.fit)) return;
+    if (Math.abs(this.viewsTop() - (this.fittedTop || 0)) > 1) this.resize();
   }
 
   // Where the views start, in the page's coordinates (as if it were not scrolled): the box's place on

@@ -58,7 +58,7 @@ PAGE_CSS = """
 [data-testid='stMainBlockContainer'] { padding: 3.6rem 2rem 2rem 2rem; max-width: 100%; }
 [data-testid='stMain'], [data-testid='stMainBlockContainer'] { scroll-padding-top: 4.5rem; }
 [data-testid='stMain'] :is(button, input, select, textarea, a, [tabindex]) { scroll-margin-top: 4.5rem; }
-.st-key-optviz-header { row-gap: 0.1rem; }
+.st-key-optviz-header { row-gap: 0.5rem; }
 .st-key-optviz-header h1 {
   font-size: clamp(1.45rem, 2.1vw, 2rem); padding: 0; line-height: 1.2; white-space: nowrap;
 }

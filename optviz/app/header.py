@@ -93,7 +93,9 @@ def page_css(competitors: Sequence[Competitor]) -> None:
     )
     st.html(
         f"<style>{PAGE_CSS}{boxes}</style>"
-        '<a class="optviz-skip" href="#optviz-player" data-testid="optviz-skip">Skip to the race player</a>'
+        # The first stop of the keyboard (before the sidebar's settings, which come first on the page).
+        '<a class="optviz-skip" href="#optviz-player" tabindex="1" data-testid="optviz-skip">'
+        "Skip to the race player</a>"
     )
 
 

@@ -315,7 +315,7 @@ export class Player {
       if (node.scrollTop) top += node.scrollTop;
       node = node.parentNode || node.host || null;
     }
-    return top + (window.scrollY || 0);
+    return top; // (the window's own scroll is the root element's scrollTop, counted above)
   }
 
   // Hides or shows a runner in every view; returns whether it is hidden now.

@@ -16,8 +16,9 @@ draws a payload into an element and returns a function that unmounts it; any hos
 - a notebook widget, with the same module and payload.
 
 `setTriggerValue(name, value)` is how the player speaks to its host: `("start", {x, y})` when the map
-is clicked (only when `data.clickable`), `("speed", n)` when the speed menu changes. A host that
-listens to neither passes a function that does nothing.
+is clicked (only when `data.clickable`), `("speed", n)` when the speed menu changes, `("present",
+bool)` when presenter mode is switched, `("preset", 1 | -1)` for the next / previous preset keys and
+`("view3d", bool)` for the 3-D key. A host that listens to none passes a function that does nothing.
 
 In the app, a click on the map comes back as `on_start((x, y))`, called before the script reruns.
 The component's HTML, CSS and JS (~65 kB) are registered inline with `st.components.v2.component`;

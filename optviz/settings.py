@@ -242,6 +242,8 @@ class View:
     # iterates behind each head that stay drawn; 0 draws the whole path
     trail: int = setting(0, key="trail", kind=TRAIL, race=False)
     speed: int = setting(30, key="speed", kind=SPEED, race=False)  # playback, in steps per second
+    # the player covers the window with larger type (for a projector); a link can open straight into it
+    present: bool = setting(False, key="present", kind=FLAG, race=False)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ settings and results it is given. Clicks on the contour map need a real browser.
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,16 @@ def latex(at: AppTest) -> list[str]:
     return [element.value for element in at.latex]
 
 
+def header_formula(at: AppTest) -> str:
+    """The header's line with the surface's name and its formula (inline maths, so that it wraps)."""
+    return next(m.value for m in at.markdown if m.value.startswith("**") and "$" in m.value)
+
+
+def note_html(at: AppTest) -> str:
+    """The preset's "What to watch" strip above the race, as HTML ("" when there is none)."""
+    return "".join(h.proto.body for h in at.get("html") if "optviz-note" in h.proto.body)
+
+
 # ----------------------------------------------------------------------------------------- page
 
 
@@ -94,7 +105,7 @@ def test_the_default_page(warm: None):
     assert settings(app) == DEFAULT
     assert list(table(app)["Optimizer"]) == [run.label for run in run_race(DEFAULT).runners]
     assert app.query_params == to_query(DEFAULT)  # every setting is in the link from the start
-    assert any("What to watch" in i.value for i in app.info)
+    assert "What to watch" in note_html(app)
     assert any("Pick a preset" in m.value for m in app.markdown)  # the "How to use" help
     assert not app.warning
 
@@ -117,9 +128,9 @@ def test_surface_picker_moves_the_race_to_that_surfaces_start(app: AppTest):
     assert_clean(app)
     s = settings(app)
     assert (s.surface, s.start, s.surface_options) == ("beale", (1.0, 1.4), ())
-    assert "(1.5 - x + xy)^2" in latex(app)[0]
+    assert "(1.5 - x + xy)^2" in header_formula(app)
     assert not table(app)["Final loss"].equals(before["Final loss"])
-    assert app.subheader[0].value == "Beale's function"
+    assert header_formula(app).startswith("**Beale's function**")
 
 
 def test_every_surface_runs(app: AppTest):
@@ -317,7 +328,7 @@ def test_formulas_toggle_hides_the_update_rules(app: AppTest):
     assert any(s.value == "Update rules" for s in app.subheader)
     app.toggle(key="w.show_formulas").set_value(False).run()
     assert not any(s.value == "Update rules" for s in app.subheader)
-    assert len(app.latex) == 1  # the surface's formula only
+    assert len(app.latex) == 0  # (the surface's formula is in the header's line)
 
 
 def test_trail_and_tolerance(app: AppTest):
@@ -340,8 +351,10 @@ def test_presets_apply_their_settings(app: AppTest, name: str):
     preset = presets.PRESETS[name]
     assert settings(app) == replace(preset.settings, view=DEFAULT.view, tol=DEFAULT.tol)
     assert app.selectbox(key="w.preset").value == name
-    note = preset.watch(run_race(preset.settings))
-    assert any(note in i.value for i in app.info)
+    first, *rest = preset.watch(run_race(preset.settings)).split("\n")
+    shown = note_html(app)
+    assert html.escape(first).replace("**", "") in shown.replace("<b>", "").replace("</b>", "")
+    assert shown.count("<li>") == len([line for line in rest if line.strip()])
     assert len(table(app)) == len(preset.settings.competitors)
     app.slider(key="w.steps").set_value(preset.settings.steps + 1).run()
     assert app.selectbox(key="w.preset").value is None  # no longer that preset

@@ -185,12 +185,15 @@ def test_html_is_the_player_on_the_apps_payload_and_loads_nothing_from_elsewhere
     body = bundle[: html_export._EXPORT.search(bundle).start()]
     assert len(body) > 0.9 * len(bundle) and body in page
     assert (player.ASSETS / "player.css").read_text(encoding="utf-8") in page
-    # the app's payload for the race, not a copy made for the page
+    # the app's payload for the race, not a copy made for the page: its views follow the window
     data = _payload_of(page)
     expected = json.loads(
-        json.dumps(player.payload(race, race.settings.view, clickable=False, height=html_export.HEIGHT))
+        json.dumps(
+            player.payload(race, race.settings.view, clickable=False, height=html_export.HEIGHT, fit=True)
+        )
     )
     assert data == expected
+    assert data["options"]["fit"] is True and data["options"]["present"] is False
     assert data["clickable"] is False and data["options"]["show3d"] is True
 
 

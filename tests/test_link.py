@@ -167,7 +167,7 @@ def test_every_setting_is_in_the_query():
     )
     q = to_query(s)
     expected = {"surface", "kappa", "theta", "x0", "y0", "steps", "eps_at", "n", "spread", "seed"}
-    expected |= {"shared", "lr", "tol", "view3d", "arrows", "rates", "formulas", "trail", "speed"}
+    expected |= {"shared", "lr", "tol", "view3d", "arrows", "rates", "formulas", "trail", "speed", "present"}
     expected |= {"c1", "c1.lr", "c1.beta1", "c1.beta2", "c1.eps", "c1.batch", "c1.color"}
     expected |= {"c2", "c2.lr", "c2.gamma", "c2.eps", "c2.batch", "c2.color"}
     assert set(q) == expected

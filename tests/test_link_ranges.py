@@ -88,7 +88,7 @@ BATCH = (1, 10_000)  # cK.batch, besides "full"
 COORDINATE = (-1e6, 1e6)  # every number in dom= and min=
 FORMULA_LENGTH = 500  # characters of f=
 MINIMA = 20  # points in min=
-FLAGS = ("shared", "view3d", "arrows", "rates", "formulas")
+FLAGS = ("shared", "view3d", "arrows", "rates", "formulas", "present")
 CHOICES = {"eps_at": ("inside", "outside")}  # and surface (the catalog's names), cK (the optimizers)
 
 # Every key outside the competitors' cK and cK.<setting>, by where this file tests it.
@@ -302,6 +302,7 @@ def test_an_out_of_range_value_warns_with_the_allowed_range():
 def test_flags(key):
     fields = {"shared": "shared", "view3d": "show_3d", "arrows": "show_arrows", "rates": "show_rates"}
     fields["formulas"] = "show_formulas"
+    fields["present"] = "present"
 
     def flag(s: RaceSettings) -> bool:
         return getattr(s, fields[key]) if key == "shared" else getattr(s.view, fields[key])

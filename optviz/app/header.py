@@ -3,6 +3,8 @@ note, the surface's description and the update rules."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 
 import streamlit as st
@@ -22,7 +24,8 @@ from optviz.views.style import PALETTE
 
 def how_to() -> None:
     # A popover opens over the page, so the help never pushes the race down.
-    with st.popover("How to use", icon=":material/help:", width="stretch"):
+    with st.popover("How to use", icon=":material/help:", width="content"):
+        st.caption("Gradient-descent methods side by side on 2-D loss surfaces.")
         st.markdown(
             "- **Pick a preset** (sidebar) for one of the lecture's comparisons, or a **surface** and "
             "**competitors** of your own.\n"
@@ -33,7 +36,9 @@ def how_to() -> None:
             "to compare two settings.\n"
             "- **One η for all** gives every competitor the same learning rate.\n"
             "- The **results** table says who got closest, how fast, and who diverged.\n"
-            "- The address bar holds the whole race: copy it to share exactly what you see."
+            "- The address bar holds the whole race: copy it to share exactly what you see.\n"
+            "- **Present** (or the F key) fills the screen with the race for a projector; **?** in the "
+            "player lists its keyboard shortcuts."
         )
 
 
@@ -46,9 +51,40 @@ def show_url_warnings() -> None:
     st.button("Dismiss", key="dismiss_url_warnings", on_click=st.session_state.pop, args=(URL_WARNINGS, None))
 
 
+# The page's own style: a compact header (title, surface and formula on one row that wraps rather
+# than clips), less empty margin, the preset's note as a strip above the race, a skip link, and
+# focused controls that stay clear of Streamlit's top bar.
+PAGE_CSS = """
+[data-testid='stMainBlockContainer'] { padding: 3.6rem 2rem 2rem 2rem; max-width: 100%; }
+[data-testid='stMain'], [data-testid='stMainBlockContainer'] { scroll-padding-top: 4.5rem; }
+[data-testid='stMain'] :is(button, input, select, textarea, a, [tabindex]) { scroll-margin-top: 4.5rem; }
+.st-key-optviz-header { row-gap: 0.5rem; }
+.st-key-optviz-header h1 {
+  font-size: clamp(1.45rem, 2.1vw, 2rem); padding: 0; line-height: 1.2; white-space: nowrap;
+}
+:has(> .st-key-optviz-formula) { min-width: min(16rem, 100%); flex: 1 1 16rem; }
+.st-key-optviz-formula p { font-size: clamp(1rem, 1.25vw, 1.2rem); margin: 0; line-height: 1.5; }
+.st-key-optviz-formula .katex { font-size: 1.1em; }
+.optviz-note {
+  border-left: 4px solid #1c83e1; background: rgba(28, 131, 225, 0.08); border-radius: 0.4rem;
+  padding: 0.3rem 0.8rem; font-size: 1rem; line-height: 1.45;
+}
+.optviz-note summary { cursor: pointer; }
+.optviz-note ul { margin: 0.3rem 0 0.2rem 0; padding-left: 1.3rem; }
+.optviz-note li { margin: 0; font-size: 1rem; }
+a.optviz-skip {
+  position: absolute; left: -10000px; top: 0; z-index: 1000200; padding: 0.5rem 0.9rem;
+  background: #ffffff; color: #1c63c4; border: 2px solid #1c63c4; border-radius: 0.4rem; font-weight: 600;
+}
+a.optviz-skip:focus { left: auto; top: 0.6rem; position: fixed; }
+[data-testid='stElementContainer']:has(a.optviz-skip) { margin-bottom: -1rem; height: 0; }
+:focus-visible { outline-offset: 2px; }
+"""
+
+
 def page_css(competitors: Sequence[Competitor]) -> None:
-    """Less empty margin above and beside the race, so it fits a 1366 x 768 laptop screen; each
-    competitor's box carries its colour, the same as its path and its row in the results."""
+    """The page's style (`PAGE_CSS`), with each competitor's box in its colour (the same as its path
+    and its row in the results), and the skip link to the player, first in the main area."""
     # Streamlit gives a keyed container the class st-key-<key>, with "." written as "-".
     boxes = "".join(
         f".st-key-{competitor_box(i).replace('.', '-')} summary "
@@ -56,31 +92,47 @@ def page_css(competitors: Sequence[Competitor]) -> None:
         for i, c in enumerate(competitors)
     )
     st.html(
-        "<style>[data-testid='stMainBlockContainer'] { padding: 2.5rem 2rem 2rem 2rem; max-width: 100%; }"
-        "[data-testid='stMainBlockContainer'] h1 { font-size: 2.2rem; padding: 0.5rem 0 0 0; }"
-        f"{boxes}</style>"
+        f"<style>{PAGE_CSS}{boxes}</style>"
+        # The first stop of the keyboard (before the sidebar's settings, which come first on the page).
+        '<a class="optviz-skip" href="#optviz-player" tabindex="1" data-testid="optviz-skip">'
+        "Skip to the race player</a>"
     )
 
 
 def header(settings: RaceSettings) -> None:
-    """The page title, the surface with its formula, and help, in one row above the race."""
+    """The page title, the surface with its formula, and help, in one row above the race that wraps
+    (the formula's own line breaks first) rather than clipping anything."""
     s = settings.surface_object()
-    title, surface, help = st.columns([3, 5, 2], vertical_alignment="center")
-    with title:
-        st.title("Optimizer race", anchor=False)
-        st.caption("Gradient-descent methods side by side on 2-D loss surfaces")
-    with surface:
-        st.subheader(verbatim(s.title), anchor=False)
-        st.latex(s.latex)
-    with help:
+    with st.container(horizontal=True, vertical_alignment="center", gap="medium", key="optviz-header"):
+        st.title("Optimizer race", anchor=False, width="content")
+        with st.container(key="optviz-formula", width="stretch"):
+            # Inline maths: KaTeX breaks a long formula after an operator instead of cutting it off.
+            st.markdown(f"**{verbatim(s.title)}** &nbsp; ${s.latex}$")
         how_to()
 
 
-def about(settings: RaceSettings, race: Race) -> None:
-    """What to look for (while a preset is loaded) and what the surface is."""
+def watch_note(settings: RaceSettings, race: Race) -> None:
+    """What to look for while a preset is loaded, as a strip directly above the race: its first line
+    shows, the rest opens under it."""
     name = presets.matching(settings)
-    if name is not None:
-        st.info(f"**What to watch.** {presets.PRESETS[name].watch(race)}", icon=":material/visibility:")
+    if name is None:
+        return
+    first, *rest = presets.PRESETS[name].watch(race).split("\n")
+    items = "".join(f"<li>{_inline(line.removeprefix('- '))}</li>" for line in rest if line.strip())
+    body = f"<ul>{items}</ul>" if items else ""
+    st.html(
+        f'<details class="optviz-note" data-testid="optviz-note"><summary><b>What to watch.</b> '
+        f"{_inline(first)}</summary>{body}</details>"
+    )
+
+
+def _inline(text: str) -> str:
+    """A note's line of Markdown (only **bold** in it) as HTML, everything else shown as written."""
+    return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(text))
+
+
+def about(settings: RaceSettings) -> None:
+    """What the surface is."""
     st.markdown(f"**About this surface.** {verbatim(settings.surface_object().description)}")
 
 

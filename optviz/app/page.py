@@ -59,7 +59,8 @@ def main() -> None:
 
 
 def race_view(settings: RaceSettings, race: Race) -> None:
-    """The race tab: the player, then what the race did and what to look for."""
+    """The race tab: what to look for, the player, then what the race did."""
+    header.watch_note(settings, race)
     live_race(settings)
     results.divergence_notes(race)
     results.batch_notes(race, settings)
@@ -68,7 +69,7 @@ def race_view(settings: RaceSettings, race: Race) -> None:
         st.subheader("Results", anchor=False)
         results.results_table(race, settings.tol)
     with notes:
-        header.about(settings, race)
+        header.about(settings)
     export_section(race)
     if settings.view.show_formulas:
         header.formulas(settings)
@@ -98,6 +99,9 @@ def live_race(settings: RaceSettings) -> None:
         on_speed=_whole_page(state.set_speed),
         on_live=live.on_live,
         on_commit=live.on_commit,
+        on_present=_whole_page(state.set_present),
+        on_preset=_whole_page(state.step_preset),
+        on_view3d=_whole_page(state.set_view3d),
         live=live.controls(shown, 0 if change is None else change["seq"]),
         # A live update answers a page that holds the race before: what it holds is not sent again.
         have=None if change is None else change["have"],

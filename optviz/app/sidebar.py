@@ -208,8 +208,8 @@ def display_section(settings: RaceSettings) -> tuple[View, float]:
             TOLERANCES,
             help="The results table gives the first step whose loss is within this of the minimum.",
         )
-    # The speed is set in the player's own menu (`set_speed`), which the link keeps.
-    return View(**toggles, trail=int(trail), speed=v.speed), float(tol)
+    # The speed and presenter mode are set in the player (`set_speed`, `set_present`); the link keeps them.
+    return View(**toggles, trail=int(trail), speed=v.speed, present=v.present), float(tol)
 
 
 def share_section(settings: RaceSettings) -> None:

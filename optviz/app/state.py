@@ -90,6 +90,33 @@ def set_speed(speed: int) -> None:
     st.session_state[SETTINGS] = replace(settings, view=replace(settings.view, speed=speed))
 
 
+def set_present(on: bool) -> None:
+    """Presenter mode switched in the player (already checked): the link keeps it."""
+    settings = current()
+    st.session_state[SETTINGS] = replace(settings, view=replace(settings.view, present=on))
+
+
+def set_view3d(on: bool) -> None:
+    """The 3-D view switched from the player's keyboard (already checked); the sidebar's switch
+    shows it when it is drawn next."""
+    settings = current()
+    st.session_state[SETTINGS] = replace(settings, view=replace(settings.view, show_3d=on))
+    st.session_state[PREFIX + "show_3d"] = on
+
+
+def step_preset(by: int) -> None:
+    """The next (+1) or previous (-1) preset, in the picker's order and round: the lecture's first.
+    From settings that are no preset's, the first (or the last). How the race is shown stays."""
+    settings = current()
+    names = list(presets.PRESETS)
+    name = presets.matching(settings)
+    if name is None:
+        chosen = names[0] if by > 0 else names[-1]
+    else:
+        chosen = names[(names.index(name) + by) % len(names)]
+    load(replace(presets.PRESETS[chosen].settings, view=settings.view, tol=settings.tol))
+
+
 def set_start(xy: tuple[float, float]) -> None:
     """The start point from a click on the contour (or the reset button); runs before the rerun."""
     settings = current()

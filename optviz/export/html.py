@@ -13,6 +13,7 @@ import html
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from optviz.export.options import ExportOptions
 from optviz.racing import Race
@@ -45,7 +46,10 @@ def _json(data: object) -> str:
 def page(race: Race) -> str:
     """The page's HTML text: the race shown as the app shows it, with the race's own view settings
     (3-D view, arrows, learning rates, trail, speed: `race.settings.view`)."""
-    data = player.payload(race, race.settings.view, clickable=False, height=HEIGHT)
+    # The page is the player's own: its views follow the window's height; it opens out of presenter
+    # mode (a button or the F key enters it).
+    view = replace(race.settings.view, present=False)
+    data = player.payload(race, view, clickable=False, height=HEIGHT, fit=True)
     css = (player.ASSETS / "player.css").read_text(encoding="utf-8")
     js = _module_body((player.ASSETS / "player.js").read_text(encoding="utf-8"))
     title = html.escape(f"{race.surface.title}: {', '.join(r.label for r in race.runners)}")

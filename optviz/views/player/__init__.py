@@ -16,8 +16,9 @@ draws a payload into an element and returns a function that unmounts it; any hos
 - a notebook widget, with the same module and payload.
 
 `setTriggerValue(name, value)` is how the player speaks to its host: `("start", {x, y})` when the map
-is clicked (only when `data.clickable`), `("speed", n)` when the speed menu changes. A host that
-listens to neither passes a function that does nothing.
+is clicked (only when `data.clickable`), `("speed", n)` when the speed menu changes, `("present",
+bool)` when presenter mode is switched, `("preset", 1 | -1)` for the next / previous preset keys and
+`("view3d", bool)` for the 3-D key. A host that listens to none passes a function that does nothing.
 
 In the app, a click on the map comes back as `on_start((x, y))`, called before the script reruns.
 The component's HTML, CSS and JS (~65 kB) are registered inline with `st.components.v2.component`;
@@ -175,6 +176,7 @@ def prepare(surface: Any) -> None:
 def _titles(race: Race) -> dict[str, str]:
     t = figures.titles(race)
     return {
+        "race": race.surface.title,
         "contour": t.contour,
         "surface": t.surface,
         "loss": t.loss,
@@ -222,9 +224,14 @@ def payload(
     *,
     clickable: bool = True,
     height: int = HEIGHT,
+    fit: bool = False,
     have: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the browser needs to draw and play the race, as plain JSON data.
+
+    `fit`: the views' height follows the window (the map ends just above its bottom edge, whatever
+    the screen), rather than `height` pixels; for a page of its own (the app, the HTML export), not
+    for a player among other output (a notebook).
 
     `have` is what the page says it holds from the race it drew last ({"surface": key, "runners":
     [digest, ...]}): the surface and the runners it holds are then sent as references
@@ -245,6 +252,8 @@ def payload(
             "speed": int(view.speed),
             "speeds": list(SPEEDS),
             "height": int(height),
+            "fit": bool(fit),
+            "present": view.present,
         },
         "titles": _titles(race),
         "surface": _surface(race),
@@ -304,6 +313,16 @@ def chosen_speed(value: Any) -> int | None:
     return int(speed) if speed in SPEEDS else None
 
 
+def flag(value: Any) -> bool | None:
+    """A switch's state the browser sent, or None: only true or false are taken."""
+    return value if isinstance(value, bool) else None
+
+
+def preset_step(value: Any) -> int | None:
+    """The next (+1) or previous (-1) preset the browser asked for, or None."""
+    return value if type(value) is int and value in (-1, 1) else None
+
+
 def race_player(
     race: Race,
     view: View,
@@ -313,9 +332,13 @@ def race_player(
     on_speed: Callable[[int], None] | None = None,
     on_live: Callable[[Any], None] | None = None,
     on_commit: Callable[[Any], None] | None = None,
+    on_present: Callable[[bool], None] | None = None,
+    on_preset: Callable[[int], None] | None = None,
+    on_view3d: Callable[[bool], None] | None = None,
     live: Mapping[str, Any] | None = None,
     have: Mapping[str, Any] | None = None,
     height: int = HEIGHT,
+    fit: bool = True,
 ) -> None:
     """Draws the race: contour (filled, log colours when surface.log_color, minima marked) with
     every runner's trail and moving head, the 3-D surface with the same, loss vs step and distance to
@@ -326,11 +349,15 @@ def race_player(
     With `live` (what its live controls show: `optviz.app.live.controls`), the player also has
     sliders for the competitors' hyperparameters and lets the start point be dragged: every value
     while dragging comes to `on_live(value)`, the value at release to `on_commit(value)`, both
-    unchecked (the callbacks check them)."""
+    unchecked (the callbacks check them).
+
+    Presenter mode (the button, the F key) comes to `on_present(bool)`; the N and P keys (next and
+    previous preset) to `on_preset(+1 or -1)`; the D key (3-D view on or off) to `on_view3d(bool)`:
+    each checked here first. With `fit` the views' height follows the browser's window."""
     import streamlit as st
 
     _check(view, height)
-    data = payload(race, view, clickable=on_start is not None, height=height, have=have)
+    data = payload(race, view, clickable=on_start is not None, height=height, fit=fit, have=have)
     if live is not None:
         data["live"] = dict(live)
 
@@ -360,6 +387,18 @@ def race_player(
 
         return call
 
+    def checked(
+        name: str, check: Callable[[Any], Any], callback: Callable[[Any], None] | None
+    ) -> Callable[[], None]:
+        def call() -> None:
+            state = st.session_state.get(key)
+            value = state.get(name) if isinstance(state, Mapping) else getattr(state, name, None)
+            value = check(value)
+            if value is not None and callback is not None:
+                callback(value)
+
+        return call
+
     raw = json.dumps(data, separators=(",", ":")).encode()
     _component()(
         data=raw,
@@ -368,8 +407,20 @@ def race_player(
         on_speed_change=sped,
         on_live_change=sent("live", on_live),
         on_commit_change=sent("commit", on_commit),
+        on_present_change=checked("present", flag, on_present),
+        on_preset_change=checked("preset", preset_step, on_preset),
+        on_view3d_change=checked("view3d", flag, on_view3d),
         width="stretch",
     )
 
 
-__all__ = ["ASSETS", "HEIGHT", "chosen_speed", "clicked_point", "payload", "race_player"]
+__all__ = [
+    "ASSETS",
+    "HEIGHT",
+    "chosen_speed",
+    "clicked_point",
+    "flag",
+    "payload",
+    "preset_step",
+    "race_player",
+]

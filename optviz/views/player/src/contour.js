@@ -10,6 +10,7 @@ const CLICK_SLOP = 5; // pixels a press may move and still count as a click
 export class ContourView extends View {
   constructor(player, parent) {
     super(player, parent, "optviz-contour", "contour map");
+    this.panel.setAttribute("data-testid", "optviz-map"); // the map with its axes and colour bar
     this.pending = null;
     this.press = null;
     this.top.addEventListener("pointerdown", (e) => {

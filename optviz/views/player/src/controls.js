@@ -1,6 +1,7 @@
 // The player's controls: play/pause, step buttons, the scrub slider, the step read-out, the speed
 // menu, the legend (click an entry to hide or show a runner) and the keyboard.
 import { el } from "./dom.js";
+import { SHORTCUTS, shortcut } from "./layout.js";
 
 // Button icons as inline SVG: symbol fonts for media keys are missing on many machines.
 const svg = (path) =>
@@ -12,6 +13,8 @@ export const ICONS = {
   back: svg('<path d="M12.5 2.5v11L4 8z"/>'),
   forward: svg('<path d="M3.5 2.5v11L12 8z"/>'),
   last: svg('<path d="M11.5 2.5h2v11h-2zM2 2.5v11L10.5 8z"/>'),
+  present: svg('<path d="M1.5 1.5h5v2h-3v3h-2zM9.5 1.5h5v5h-2v-3h-3zM1.5 9.5h2v3h3v2h-5zM12.5 9.5h2v5h-5v-2h3z"/>'),
+  leave: svg('<path d="M4.5 1.5h2v5h-5v-2h3zM9.5 1.5h2v3h3v2h-5zM1.5 9.5h5v5h-2v-3h-3zM9.5 9.5h5v2h-3v3h-2z"/>'),
 };
 
 // The bar of controls at the top of `player.root`; returns its live parts.
@@ -38,7 +41,37 @@ export function buildControls(player) {
   el("span", { text: "Speed" }, speedLabel);
   const speed = el("select", { "data-testid": "optviz-speed", "aria-label": "Playback speed" }, speedLabel);
   speed.addEventListener("change", () => player.setSpeed(Number(speed.value)));
-  return { bar, play, scrub, readout, speed };
+  const keys = button("optviz-keys", "?", "Keyboard shortcuts (?)", () => player.showHelp());
+  keys.classList.add("ovz-keys-button");
+  const present = button("optviz-present", "", "Presenter mode (F)", () => player.setPresent(!player.present));
+  present.classList.add("ovz-present-button");
+  showPresent(present, false);
+  return { bar, play, scrub, readout, speed, present };
+}
+
+export function showPresent(button, present) {
+  button.innerHTML = present ? `${ICONS.leave}<span>Exit</span>` : `${ICONS.present}<span>Present</span>`;
+  const title = present ? "Leave presenter mode (Esc)" : "Presenter mode: the race fills the window (F)";
+  button.title = title;
+  button.setAttribute("aria-label", title);
+  button.setAttribute("aria-pressed", String(present));
+}
+
+// The keyboard's shortcuts, shown on `?` (hidden until then).
+export function buildHelp(player) {
+  // (a dialog only while it shows: a page's hidden dialogs are still counted as dialogs by some tools)
+  const box = el("div", { class: "ovz-help", "aria-label": "Keyboard shortcuts" }, player.root);
+  box.setAttribute("data-testid", "optviz-shortcuts");
+  box.hidden = true;
+  el("div", { class: "ovz-help-title", text: "Keyboard shortcuts" }, box);
+  const list = el("dl", {}, box);
+  for (const [key, what] of SHORTCUTS) {
+    el("dt", { text: key }, list);
+    el("dd", { text: what }, list);
+  }
+  const close = el("button", { type: "button", text: "Close", "data-testid": "optviz-shortcuts-close" }, box);
+  close.addEventListener("click", () => player.showHelp(false));
+  return box;
 }
 
 export function showPlaying(button, playing) {
@@ -58,10 +91,13 @@ export function speedOptions(select, speeds, extra, current) {
 export function buildLegend(player, legend) {
   legend.innerHTML = "";
   const values = [];
+  const items = [];
   for (const r of player.runners) {
     const item = el("button", { type: "button", class: "ovz-item", title: "Hide / show this runner" }, legend);
     item.setAttribute("data-testid", "optviz-legend-item");
+    item.setAttribute("aria-pressed", String(!r.hidden));
     item.classList.toggle("ovz-off", r.hidden);
+    items.push(item);
     const sw = el("span", { class: "ovz-swatch" }, item);
     sw.style.background = r.color;
     el("span", { text: r.label }, item);
@@ -73,31 +109,59 @@ export function buildLegend(player, legend) {
     }
     values.push(el("span", { class: "ovz-value" }, item));
     item.addEventListener("click", () => {
-      item.classList.toggle("ovz-off", player.toggleRunner(r));
+      const hidden = player.toggleRunner(r);
+      item.classList.toggle("ovz-off", hidden);
+      item.setAttribute("aria-pressed", String(!hidden));
     });
   }
+  player.legendItems = items;
   const marks = ["○ start", "● now", "✕ diverged", "★ minimum"];
   if (player.options.arrows) marks.push("⟶ update Δw", "⇢ −gradient");
   el("span", { class: "ovz-keys", text: marks.join("   ") }, legend);
   return values;
 }
 
-// What the player's root does with a key: space plays or pauses, arrows step, Home and End jump.
+// What a key does (layout.js `shortcut` names the action). Keys count while the focus is in the
+// player, and in presenter mode also when nothing else has it; a field keeps its own keys (a slider
+// its arrows, a menu everything).
 export function onKey(player, e) {
-  if (e.target && e.target.tagName === "SELECT") return;
-  const actions = {
-    " ": () => player.toggle(),
-    ArrowLeft: () => player.pauseAndSeek(player.step - 1),
-    ArrowRight: () => player.pauseAndSeek(player.step + 1),
-    Home: () => player.pauseAndSeek(0),
-    End: () => player.pauseAndSeek(player.data.steps),
-  };
-  if (e.target === player.controls.scrub && e.key !== " ") return; // the range input handles its keys
-  const act = actions[e.key];
-  if (act) {
-    e.preventDefault();
-    act();
+  if (!player.data || player.destroyed) return;
+  const path = e.composedPath ? e.composedPath() : [e.target];
+  const target = path[0] || e.target;
+  const inside = path.includes(player.root);
+  const loose = !target || target === document.body || target === document.documentElement || target === window;
+  if (!inside && !(player.present && loose)) return;
+  const tag = target && target.tagName;
+  if (tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && target.type !== "range")) return;
+  const action = shortcut(e.key, { ctrl: e.ctrlKey, alt: e.altKey, meta: e.metaKey });
+  if (!action) return;
+  if (tag === "INPUT" && ["back", "forward", "first", "last"].includes(action.act)) return; // the slider's own
+  if (tag === "BUTTON" && e.key === " " && target !== player.root) {
+    // Space on a focused button presses that button (as everywhere), except the play button's own.
+    if (target !== player.controls.play) return;
   }
+  const acts = {
+    toggle: () => player.toggle(),
+    back: () => player.pauseAndSeek(player.step - 1),
+    forward: () => player.pauseAndSeek(player.step + 1),
+    first: () => player.pauseAndSeek(0),
+    last: () => player.pauseAndSeek(player.data.steps),
+    restart: () => player.restart(),
+    runner: () => player.toggleIndex(action.index),
+    preset: () => player.send("preset", action.by),
+    view3d: () => player.toggle3d(),
+    present: () => player.setPresent(!player.present),
+    help: () => player.showHelp(),
+    escape: () => {
+      if (!player.help.hidden) player.showHelp(false);
+      else if (player.present) player.setPresent(false);
+      else return false;
+      return true;
+    },
+  };
+  if (acts[action.act]() === false) return;
+  e.preventDefault();
+  e.stopPropagation();
 }
 
 export function hint(clickable, show3d) {

@@ -1,10 +1,11 @@
 // The player: holds a race's data, lays out the views, draws them and plays the race.
 import { Coalescer, LiveRow } from "./live.js";
-import { buildControls, buildLegend, hint, onKey, showPlaying, speedOptions } from "./controls.js";
+import { buildControls, buildHelp, buildLegend, hint, onKey, showPlaying, showPresent, speedOptions } from "./controls.js";
 import { ContourView } from "./contour.js";
 import { CurveView } from "./curves.js";
 import { bytes, decodeRunners, decodeRuns, ended, f32, headIndex, heldRunners, paint } from "./data.js";
 import { el, escape } from "./dom.js";
+import { arrangement, describe, fontSizeFor, viewsHeight } from "./layout.js";
 import { sci } from "./scales.js";
 import { SurfaceView } from "./surface3d.js";
 
@@ -16,6 +17,9 @@ export class Player {
     this.host = host;
     this.root = host.querySelector(".ovz") || el("div", { class: "ovz", "data-testid": "optviz-player" }, host);
     this.root.tabIndex = 0;
+    this.root.setAttribute("role", "region");
+    this.root.setAttribute("aria-label", "Race player");
+    this.present = false;
     this.step = 0;
     this.playing = false;
     this.speed = 30;
@@ -32,15 +36,39 @@ export class Player {
     this.legend = el("div", { class: "ovz-legend", "data-testid": "optviz-legend" }, this.root);
     this.views = el("div", { class: "ovz-views" }, this.root);
     this.hintLine = el("div", { class: "ovz-hint" }, this.root);
+    // What the race shows, in words, for a screen reader: kept current while paused (not read out
+    // on every frame of an animation).
+    this.summary = el("p", { class: "ovz-sr", "data-testid": "optviz-summary", "aria-live": "polite" }, this.root);
+    this.help = buildHelp(this);
     this.observer = new ResizeObserver(() => this.resize());
     this.observer.observe(this.root);
-    this.root.addEventListener("keydown", (e) => onKey(this, e));
+    // What is above the player can grow or shrink (a note opened, a header that wraps): the views'
+    // height follows the place where they start. The page's boxes around the player are watched.
+    this.around = new ResizeObserver(() => this.refit());
+    // Keys reach the player while the focus is in it, and in presenter mode from anywhere but a field.
+    this.onKeyDown = (e) => onKey(this, e);
+    this.onWindowResize = () => this.resize();
+    // A link to "#optviz-player" on the page (the host's skip link) brings the focus to the player.
+    this.onSkip = (e) => {
+      const link = e.target && e.target.closest ? e.target.closest('a[href="#optviz-player"]') : null;
+      if (!link || this.destroyed) return;
+      e.preventDefault();
+      this.root.focus({ preventScroll: true });
+      this.root.scrollIntoView({ block: "start" });
+    };
+    window.addEventListener("keydown", this.onKeyDown);
+    window.addEventListener("resize", this.onWindowResize);
+    document.addEventListener("click", this.onSkip);
   }
 
   destroy() {
     this.destroyed = true;
     this.playing = false;
     this.observer.disconnect();
+    this.around.disconnect();
+    window.removeEventListener("keydown", this.onKeyDown);
+    window.removeEventListener("resize", this.onWindowResize);
+    document.removeEventListener("click", this.onSkip);
   }
 
   font(scale = 1, weight = 400) {
@@ -78,6 +106,7 @@ export class Player {
       this.step = Math.min(this.step, data.steps);
     }
     if (!previous || previous.options.speed !== data.options.speed) this.speed = data.options.speed;
+    this.followPresent(previous, Boolean(data.options.present));
     speedOptions(this.controls.speed, data.options.speeds, data.options.speed, this.speed);
     this.controls.scrub.max = String(data.steps);
     if (this.contour) this.contour.pending = null;
@@ -91,12 +120,13 @@ export class Player {
     });
     this.root.dataset.last = JSON.stringify(last);
     this.legendValues = buildLegend(this, this.legend);
-    const layoutKey = JSON.stringify([data.options.show3d, data.options.rates, data.options.height]);
+    const layoutKey = JSON.stringify([data.options.show3d, data.options.rates]);
     if (layoutKey !== this.layoutKey) {
       this.layoutKey = layoutKey;
       this.buildViews();
     }
     this.contourImage(data.surface.image);
+    if (!this.watching) this.watchAround();
     this.resize(true);
     this.root.dataset.revision = data.rev;
     this.root.dataset.received = received.toFixed(0); // ms since navigation
@@ -107,6 +137,73 @@ export class Player {
       this.root.dataset.liveLags = JSON.stringify(this.liveLags);
       this.inputAt = null;
     }
+  }
+
+  // Presenter mode as the host's data says, unless the user switched it since and the host has not
+  // answered yet (a slower race arriving must not undo a newer choice).
+  followPresent(previous, wanted) {
+    if (this.presentSent !== undefined) {
+      if (wanted === this.presentSent) this.presentSent = undefined;
+      return;
+    }
+    if (!previous || Boolean(previous.options.present) !== wanted) this.setPresent(wanted, false);
+  }
+
+  // Presenter mode: the player covers the window, with larger type; the host is told (the app keeps
+  // it in its link) when the user switched it.
+  setPresent(on, fromUser = true) {
+    const was = this.present;
+    this.present = Boolean(on);
+    this.root.classList.toggle("ovz-present", this.present);
+    this.root.dataset.present = String(this.present);
+    showPresent(this.controls.present, this.present);
+    if (fromUser) {
+      this.presentSent = this.present;
+      this.send("present", this.present);
+    }
+    if (this.present && !was) this.root.focus({ preventScroll: true });
+    if (!this.present && was) {
+      this.showHelp(false);
+      if (this.root.contains(document.activeElement) || document.activeElement === document.body) {
+        this.controls.present.focus({ preventScroll: true });
+      }
+    }
+    if (this.data) this.resize(true);
+  }
+
+  showHelp(on = this.help.hidden) {
+    this.help.hidden = !on;
+    if (on) this.help.setAttribute("role", "dialog");
+    else this.help.removeAttribute("role");
+    this.root.dataset.help = String(Boolean(on));
+  }
+
+  // Hides or shows runner i (a digit key) as its legend entry does.
+  toggleIndex(i) {
+    const r = this.runners && this.runners[i];
+    if (!r) return;
+    const hidden = this.toggleRunner(r);
+    const item = this.legendItems && this.legendItems[i];
+    if (item) {
+      item.classList.toggle("ovz-off", hidden);
+      item.setAttribute("aria-pressed", String(!hidden));
+    }
+  }
+
+  // The 3-D view on or off at once; the host is told (the app keeps it in its settings and link).
+  toggle3d() {
+    const on = !this.options.show3d;
+    this.options = { ...this.options, show3d: on };
+    this.layoutKey = JSON.stringify([on, this.options.rates]);
+    this.buildViews();
+    this.hintLine.textContent = hint(this.data.clickable, on);
+    this.resize(true);
+    this.send("view3d", on);
+  }
+
+  restart() {
+    this.pauseAndSeek(0);
+    this.play();
   }
 
   // A live update refers to what this player holds instead of sending it again ({"same": key}):
@@ -159,36 +256,63 @@ export class Player {
   }
 
   // The grid adapts to the width: one row of three views on a wide screen, two rows on a laptop.
+  // The views' height follows the window (data.options.fit, and always in presenter mode): the map
+  // with its axes ends just above the window's bottom edge; else it is data.options.height.
   arrange() {
     const width = this.root.getBoundingClientRect().width || 1000;
-    const H = this.options.height;
-    this.fontSize = width >= 1400 ? 15 : width >= 900 ? 14 : 13;
+    this.fontSize = fontSizeFor(width, this.present);
+    this.root.classList.toggle("ovz-narrow", width < (this.present ? 1300 : 900));
     this.root.style.setProperty("--ovz-font", `${this.fontSize}px`);
+    const fit = this.present || Boolean(this.options.fit);
+    this.fittedTop = fit ? this.viewsTop() : 0;
+    const H = viewsHeight({
+      viewport: window.innerHeight,
+      top: this.fittedTop,
+      fixed: fit ? null : this.options.height,
+      gap: this.present ? 8 : undefined,
+    });
+    this.root.dataset.viewsHeight = String(H);
+    const a = arrangement(width, H, Boolean(this.surface3d), this.curves.length, this.present);
+    this.contour.panel.style.gridRow = a.map ? a.map.row : "auto";
     const v = this.views.style;
     const c = this.curveBox.style;
-    const n = this.curves.length;
-    const has3d = Boolean(this.surface3d);
-    if (width >= 1180 || (!has3d && width >= 700)) {
-      v.gridTemplateColumns = has3d ? "1.2fr 1fr 1fr" : "1.35fr 1fr";
-      v.gridTemplateRows = `${H}px`;
-      c.gridTemplateColumns = "1fr";
-      c.gridTemplateRows = `repeat(${n}, 1fr)`;
-      c.gridColumn = "auto";
-    } else if (width >= 640) {
-      // two views side by side: no taller than wide, or the map is squeezed into a strip
-      const top = Math.max(300, Math.min(H, Math.round(width / 2)));
-      v.gridTemplateColumns = "1fr 1fr";
-      v.gridTemplateRows = `${top}px ${Math.max(230, Math.round(H * 0.45))}px`;
-      c.gridTemplateColumns = `repeat(${n}, 1fr)`;
-      c.gridTemplateRows = "1fr";
-      c.gridColumn = "1 / span 2";
-    } else {
-      v.gridTemplateColumns = "1fr";
-      v.gridTemplateRows = has3d ? `${H}px ${Math.round(H * 0.8)}px auto` : `${H}px auto`;
-      c.gridTemplateColumns = "1fr";
-      c.gridTemplateRows = `repeat(${n}, 220px)`;
-      c.gridColumn = "auto";
+    v.gridTemplateColumns = a.views.columns;
+    v.gridTemplateRows = a.views.rows;
+    c.gridTemplateColumns = a.curves.columns;
+    c.gridTemplateRows = a.curves.rows;
+    c.gridColumn = a.curves.column;
+  }
+
+  // The boxes that hold the player, up to the page's body (through a shadow root's host).
+  watchAround() {
+    this.watching = true;
+    let node = this.root.parentNode;
+    for (let i = 0; node && i < 40; i++) {
+      if (node.nodeType === 1 && node !== document.body) this.around.observe(node);
+      if (node === document.body) break;
+      node = node.parentNode || node.host || null;
     }
+  }
+
+  // Arranges again when the views no longer start where their height was measured from.
+  refit() {
+    if (!this.data || !this.contour || this.destroyed) return;
+    if (!(this.present || this.options.fit)) return;
+    if (Math.abs(this.viewsTop() - (this.fittedTop || 0)) > 1) this.resize();
+  }
+
+  // Where the views start, in the page's coordinates (as if it were not scrolled): the box's place on
+  // screen plus every scroll offset above it (Streamlit scrolls its main section, not the window). In
+  // presenter mode the root is fixed to the window: only its own scroll counts.
+  viewsTop() {
+    let top = this.views.getBoundingClientRect().top;
+    if (this.present) return top + this.root.scrollTop;
+    let node = this.views.parentNode;
+    while (node) {
+      if (node.scrollTop) top += node.scrollTop;
+      node = node.parentNode || node.host || null;
+    }
+    return top; // (the window's own scroll is the root element's scrollTop, counted above)
   }
 
   // Hides or shows a runner in every view; returns whether it is hidden now.
@@ -229,6 +353,25 @@ export class Player {
       `${escape(t.x)} = ${sci(r.xy[2 * k])}, ${escape(t.y)} = ${sci(r.xy[2 * k + 1])}<br>` +
       `f = ${sci(f)} · f − f* = ${this.gap(r.gap[k])}`
     );
+  }
+
+  // The race in words (the text alternative of the views), for the step on screen.
+  describe() {
+    const step = this.step;
+    const text = describe({
+      surface: this.data.titles.race || this.data.surface.name,
+      runners: this.runners.map((r) => ({
+        label: r.label,
+        hidden: r.hidden,
+        ended: ended(r, step),
+        gap: r.gap[headIndex(r, step)],
+      })),
+      step,
+      steps: this.data.steps,
+      format: (v) => this.gap(v),
+    });
+    if (this.summary.textContent !== text) this.summary.textContent = text;
+    this.contour.base.setAttribute("aria-label", text);
   }
 
   // ------------------------------------------------------------------------------------- drawing
@@ -290,6 +433,7 @@ export class Player {
       });
     }
     this.root.dataset.step = String(step);
+    if (!this.playing) this.describe();
     this.renderMs = 0.9 * this.renderMs + 0.1 * (performance.now() - t0);
     this.root.dataset.renderMs = this.renderMs.toFixed(2);
   }

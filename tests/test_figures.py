@@ -213,7 +213,10 @@ def test_payload_carries_every_tick_label_and_style_constant_the_views_draw(race
     assert s["image"]["palette"][0] == list(style.hex_to_rgb(scale.band_colors()[0]))
     axes = figures.curve_axes(race)
     for kind in ("loss", "distance", "rate"):
-        assert data["axes"][kind]["ticks"] == [[k, label] for k, label in axes[kind].ticks]
+        ladder = data["axes"][kind]["ticks"]
+        assert ladder == figures.decade_ladder(axes[kind].low, axes[kind].high, figures.CURVE_TICKS)
+        # a tall panel labels what the video frames label
+        assert ladder["rungs"][ladder["pick"][-1]] == [[k, label] for k, label in axes[kind].ticks]
     assert data["axes"]["step"] == figures.tick_ladder(0, STEPS)
     st = data["style"]
     assert (st["zAspect"], st["lift"], st["camera"]) == (figures.Z_ASPECT, figures.LIFT, list(figures.CAMERA))
@@ -293,3 +296,12 @@ def test_where_a_typed_formula_is_undefined_the_map_shows_its_own_band():
     # x < 0 is the left quarter of the domain: those pixels, and only those, carry the extra band.
     assert (image.bands[:, :15] == undefined).all()
     assert not (image.bands[:, 17:] == undefined).any()
+
+
+def test_a_short_curve_panel_labels_fewer_decades_evenly():
+    ladder = figures.decade_ladder(-12.0, 2.0, figures.CURVE_TICKS)
+    rung = lambda count: [k for k, _ in ladder["rungs"][ladder["pick"][count]]]  # noqa: E731
+    assert len(rung(2)) <= 2 and len(rung(4)) <= 4 and len(rung(16)) <= figures.CURVE_TICKS
+    assert rung(1) and all(float(k).is_integer() for k in rung(3))
+    gaps = {b - a for a, b in zip(rung(3), rung(3)[1:], strict=False)}
+    assert len(gaps) == 1  # every few decades, evenly

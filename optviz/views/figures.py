@@ -124,6 +124,19 @@ def decade_ticks(low: float, high: float, most: int) -> list[tuple[float, str]]:
     return [(float(k), decade_label(k)) for k in decades if k % every == 0]
 
 
+def decade_ladder(low: float, high: float, most: int) -> dict[str, list]:
+    """`tick_ladder` for a log axis: `pick[count]` is the rung of `decade_ticks(low, high, count)`, at
+    most `most`, so a short curve panel labels every few decades and a tall one more of them."""
+    rungs: list[list[tuple[float, str]]] = []
+    pick: list[int] = []
+    for count in range(MOST_TICKS + 1):
+        rung = decade_ticks(low, high, min(most, max(1, count)))
+        if rung not in rungs:
+            rungs.append(rung)
+        pick.append(rungs.index(rung))
+    return {"rungs": [[[v, label] for v, label in rung] for rung in rungs], "pick": pick}
+
+
 @dataclass(frozen=True)
 class ColorScale:
     """How loss values map to colours (and to height in 3-D): f itself, or log10 of f - f*.

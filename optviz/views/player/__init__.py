@@ -193,7 +193,10 @@ def _titles(race: Race) -> dict[str, str]:
 
 
 def _axis(axis: figures.LogAxis) -> dict[str, Any]:
-    return {"low": axis.low, "high": axis.high, "ticks": [[k, label] for k, label in axis.ticks]}
+    # The axis's decades as a ladder: the panel labels as many as its height has room for, at most
+    # the CURVE_TICKS the video frames label.
+    ladder = figures.decade_ladder(axis.low, axis.high, figures.CURVE_TICKS)
+    return {"low": axis.low, "high": axis.high, "ticks": ladder}
 
 
 STYLE = {

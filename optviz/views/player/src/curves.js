@@ -93,7 +93,9 @@ export class CurveView extends View {
     ctx.lineWidth = 1;
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    for (const [k, label] of p.data.axes[this.kind].ticks) {
+    // As many decades as the panel's height has room for: a label every two lines of text.
+    const rows = Math.max(1, Math.floor(h / (p.fontSize * 2)));
+    for (const [k, label] of pickTicks(p.data.axes[this.kind].ticks, rows)) {
       const py = this.ly(k);
       ctx.beginPath();
       ctx.moveTo(x, py);
@@ -120,7 +122,7 @@ export class CurveView extends View {
     ctx.translate(p.fontSize * 0.95, y + h / 2);
     ctx.rotate(-Math.PI / 2);
     ctx.textBaseline = "middle";
-    ctx.fillText(axis, 0, 0);
+    ctx.fillText(axis, 0, 0, h); // a short panel narrows its axis title to the plot's height
     ctx.restore();
   }
 

@@ -300,17 +300,21 @@ export class SurfaceView extends View {
     ctx.strokeStyle = p.colors.axis;
     ctx.stroke();
     ctx.font = p.font(0.85);
-    for (const [t, text] of s.ticks) {
-      const Z = (2 * unit(s, t) - 1) * zh;
-      if (t < s.low - 1e-9 || t > s.high + 1e-9) continue;
-      const [px, py] = project(this.proj, best.X, best.Y, Z);
+    const marks = s.ticks
+      .filter(([t]) => t >= s.low - 1e-9 && t <= s.high + 1e-9)
+      .map(([t, text]) => [...project(this.proj, best.X, best.Y, (2 * unit(s, t) - 1) * zh), text]);
+    // A short or steeply seen axis labels every few ticks, so that labels never overlap.
+    const gap = marks.length > 1 ? Math.abs(marks[0][1] - marks[marks.length - 1][1]) / (marks.length - 1) : Infinity;
+    const every = Math.max(1, Math.ceil((fs * 1.05) / Math.max(gap, 1e-9)));
+    marks.forEach(([px, py, , text], i) => {
       ctx.beginPath();
       ctx.moveTo(px - 4, py);
       ctx.lineTo(px, py);
       ctx.stroke();
+      if (i % every !== 0) return;
       ctx.textAlign = "right";
       ctx.fillText(text, px - 6, py);
-    }
+    });
     ctx.save();
     ctx.font = p.font(0.92, 600);
     ctx.textAlign = "left";

@@ -42,7 +42,7 @@ SETTINGS_COLUMNS = (
     "start_x",
     "start_y",
     "steps",
-    *HYPERPARAMETERS,  # lr, gamma, beta1, beta2, eps, weight_decay
+    *HYPERPARAMETERS,  # in the table's order (`optviz.params`)
     "eps_placement",
     "batch_size",
     "n_examples",

@@ -14,7 +14,8 @@ fields (`optviz.settings.setting`); the others are written here:
     slope, wall, kappa, theta    the chosen surface's options (only those it has: surfaces.OPTIONS)
     x0, y0                       the start point, inside the surface's plotted region
     c1 .. c10                    the competitors' optimizers, in order
-    cK.lr, cK.gamma, cK.beta1, cK.beta2, cK.eps, cK.weight_decay    competitor K's hyperparameters
+    cK.<name>                    competitor K's hyperparameters, by their names in `optviz.params`
+                                 (e.g. cK.lr, cK.beta2)
     cK.batch                     competitor K's batch size: full or a whole number
     cK.color                     competitor K's colour (a slot of the palette), kept for its life
 """

@@ -10,8 +10,9 @@ default changes. The views of it are derived from its fields, not listed again:
   the fields marked `race`, under their own names;
 - the stability map's request (`optviz.app.map_tab`) and the race cache's key: `race_part()`.
 
-Adding a race setting: the field (with its key and kind), the code that uses it, and a row in the
-tests (tests/test_link_ranges.py, tests/test_settings.py).
+Adding a race setting: the field (with its key and kind), the code that uses it, its widget, and
+rows in the tests (tests/test_link_ranges.py, and the link's keys in tests/test_link.py); README's
+"Where to change what" lists the files a setting that `optviz.run` does not take yet also touches.
 """
 
 from __future__ import annotations

@@ -8,12 +8,12 @@ path runs all cells together, so a 512 x 512 map is one kernel call per batch si
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
-from optviz.api import Outcomes, run_many
+from optviz.api import Outcomes, Settings, run_many
 from optviz.engine.optimizers import OPTIMIZERS
 from optviz.params import HYPERPARAMETERS
 from surfaces.ranges import finite_number, whole_number
@@ -109,6 +109,12 @@ class StabilityMap:
         return {**self.settings, **{k: (float(v) if k != "batch_size" else v) for k, v in values.items()}}
 
 
+# What a map keeps of run_many's settings besides the hyperparameters: whatever a single run records
+# (`optviz.api.Settings`) but the start (the map keeps the first), and the surface's options and
+# formula (the map keeps the surface itself).
+_FIXED = {f.name for f in fields(Settings)} - {*HYPERPARAMETERS, "start", "surface_options", "custom_surface"}
+
+
 def sweep(
     optimizer: str,
     surface: Any,
@@ -122,7 +128,7 @@ def sweep(
 ) -> StabilityMap:
     """Runs `optimizer` on `surface` for every pair of values of two hyperparameters.
 
-    `x` and `y` name the swept hyperparameters (any of lr, gamma, beta1, beta2, eps, weight_decay,
+    `x` and `y` name the swept hyperparameters (any of `optviz.params.HYPERPARAMETERS`, or
     batch_size) with their ranges, e.g. `("lr", 1e-3, 1.0, 128, "log")`; `settings` are the fixed
     ones, with the same names and defaults as `optviz.run`.
     """
@@ -156,12 +162,7 @@ def sweep(
                 results[f][mask] = getattr(out, f)
             shared = out.settings
         results = {f: a.reshape(shape) for f, a in results.items()}
-    fixed = {
-        k: v
-        for k, v in shared.items()
-        if k
-        in ("optimizer", "surface", "steps", "eps_placement", "batch_size", "n_examples", "spread", "seed")
-    }
+    fixed = {k: v for k, v in shared.items() if k in _FIXED}
     fixed["start"] = tuple(float(c) for c in np.asarray(shared["starts"])[0])
     fixed["surface"] = surface  # the object itself keeps any surface options
     used = OPTIMIZERS[fixed["optimizer"]].defaults

@@ -9,9 +9,11 @@ import dataclasses
 import numpy as np
 import pytest
 
+from optviz.params import HYPERPARAMETERS
 from optviz.sweep import Axis, sweep
 from optviz.views.map_figure import (
     ASSETS,
+    AXIS_TITLES,
     DIVERGED_COLOR,
     NONFINITE,
     NOT_REACHED_COLOR,
@@ -186,3 +188,10 @@ def test_even_a_512_map_of_noise_is_a_message_under_2_mb():
         assert len(payload) + code < 2_000_000, quantity
         _, cells = read_payload(payload)
         assert np.array_equal(cells["event"] <= -2, noise.diverged)
+
+
+def test_every_sweepable_setting_has_an_axis_title():
+    """The map's axes are titled from the parameter table, so a new hyperparameter has a title."""
+    assert set(AXIS_TITLES) == {*HYPERPARAMETERS, "batch_size"}
+    assert AXIS_TITLES["lr"] == "learning rate η" and AXIS_TITLES["gamma"] == "momentum γ"
+    assert AXIS_TITLES["weight_decay"] == "weight decay λ"

@@ -17,6 +17,7 @@ import optviz
 import surfaces
 from optviz.engine import kernels, rules
 from optviz.engine.batches import batch_means, batch_order
+from optviz.params import HYPERPARAMETERS
 from tests.reference import RULES, Hyper, State, Vec, batch_gradient, ends_run, reference_run
 
 ALL = tuple(optviz.OPTIMIZERS)
@@ -533,6 +534,13 @@ def convergence_cases() -> list[Case]:
     return cases
 
 
+def test_the_convergence_tables_list_every_optimizer():
+    """A new optimizer gets its convergence cases from LR and TOLERANCE only: they must name it, with
+    a learning rate for every surface of PROBLEM_STEPS."""
+    assert set(LR) == set(TOLERANCE) == set(optviz.OPTIMIZERS)
+    assert all(set(rates) == set(PROBLEM_STEPS) for rates in LR.values())
+
+
 @pytest.mark.parametrize(
     "case", convergence_cases(), ids=lambda c: f"{c.optimizer}-{c.surface}-{c.fails or 'ok'}"
 )
@@ -758,7 +766,8 @@ def test_the_kernel_steps_back_from_a_non_finite_loss() -> None:
     loss = np.zeros(steps + 1)
     hit, div, final = np.empty(1, np.int64), np.empty(1, np.int64), np.empty(1)
     x, y = np.array([0.0]), np.array([1.0])
-    H = np.array([[0.75, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])  # eta, gamma, beta1, beta2, eps in/out, lambda
+    H = np.zeros((1, len(rules.HYPER_ROWS)))  # eta = 0.75; gamma, beta1, beta2, eps in/out, lambda = 0
+    H[0, rules.HYPER_ROWS.index(rules.ETA)] = 0.75
     box = np.array([-2010.0, 2010.0, -2010.0, 2010.0])  # 100 widths of 20 beyond [-10, 10]
     no_noise = np.empty((0, 5))
     kernels.race(
@@ -937,7 +946,7 @@ def run_settings(draw: st.DrawFn) -> dict[str, Any]:
 
 def edge_settings(**kw: Any) -> dict[str, Any]:
     """A run_settings() draw with every hyperparameter at 0 and 50 steps, except as given."""
-    base = dict.fromkeys(("gamma", "beta1", "beta2", "eps", "weight_decay"), 0.0)
+    base = dict.fromkeys((name for name in HYPERPARAMETERS if name != "lr"), 0.0)
     return {"eps_placement": "inside", "batch_size": None, "steps": 50, "lr": 0.01, **base, **kw}
 
 

@@ -107,4 +107,4 @@ def test_bad_sweeps_are_refused():
     with pytest.raises(ValueError, match="gamma must be in"):
         sweep("momentum", "beale", ("lr", 1e-3, 1.0, 4), ("gamma", 0.5, 1.5, 4, "linear"))
     with pytest.raises(ValueError, match="unknown optimizer"):
-        sweep("adamax", "beale", ("lr", 1e-3, 1.0, 4), ("beta1", 0.1, 0.9, 4, "linear"))
+        sweep("no_such_optimizer", "beale", ("lr", 1e-3, 1.0, 4), ("beta1", 0.1, 0.9, 4, "linear"))

@@ -29,6 +29,7 @@ import io
 import json
 from typing import Any
 
+from optviz.params import HYPERPARAMETERS
 from optviz.racing import Race
 from optviz.settings import RaceSettings
 
@@ -41,12 +42,7 @@ SETTINGS_COLUMNS = (
     "start_x",
     "start_y",
     "steps",
-    "lr",
-    "gamma",
-    "beta1",
-    "beta2",
-    "eps",
-    "weight_decay",
+    *HYPERPARAMETERS,  # in the table's order (`optviz.params`)
     "eps_placement",
     "batch_size",
     "n_examples",
@@ -66,7 +62,7 @@ def _settings_row(settings: Any) -> list[str]:
     options = ";".join(f"{k}={_number(v)}" for k, v in sorted(s["surface_options"].items()))
     batch = "full" if s["batch_size"] is None else str(s["batch_size"])
     values = [s["surface"], options, _number(s["start"][0]), _number(s["start"][1]), str(s["steps"])]
-    values += [_number(s[k]) for k in ("lr", "gamma", "beta1", "beta2", "eps", "weight_decay")]
+    values += [_number(s[k]) for k in HYPERPARAMETERS]
     values += [s["eps_placement"], batch, str(s["n_examples"]), _number(s["spread"]), str(s["seed"])]
     return values
 

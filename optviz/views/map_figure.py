@@ -25,6 +25,7 @@ import numpy as np
 
 import surfaces
 from optviz.engine.optimizers import OPTIMIZERS
+from optviz.params import HYPERPARAMETERS
 from optviz.sweep import Axis, StabilityMap
 from optviz.views.figures import decade_label, nice_ticks
 from optviz.views.style import colormap, hex_to_rgb
@@ -44,14 +45,10 @@ DISTANCE_DIGITS = 3
 NONFINITE = -32768  # the exponent of NaN (mantissa 0), inf (1) and -inf (-1)
 PAYLOAD_VERSION = 1
 
-# Hyperparameters are dimensionless; the unit says so, so that no axis title looks unfinished.
-AXIS_TITLES = {
-    "lr": "learning rate η",
+# Hyperparameters are dimensionless; the unit says so, so that no axis title looks unfinished. Each
+# hyperparameter's title is its label and symbol (`optviz.params`); gamma's is shorter on an axis.
+AXIS_TITLES = {name: p.title for name, p in HYPERPARAMETERS.items()} | {
     "gamma": "momentum γ",
-    "beta1": "first-moment decay β₁",
-    "beta2": "second-moment decay β₂",
-    "eps": "epsilon ε",
-    "weight_decay": "weight decay λ",
     "batch_size": "batch size",
 }
 AXIS_UNITS = {"batch_size": "examples"}

@@ -237,7 +237,9 @@ def race_settings_from(args: argparse.Namespace):
         x, y = _pair("--start", args.start, ",", "X,Y")
         config = replace(config, start=(_real("--start", x), _real("--start", y)))
     if args.steps is not None:
-        from optviz.api import MAX_STEPS
+        # The race settings' own limit (the app's and the links'): an exported JSON file is read
+        # back by --config, which checks it.
+        from optviz.settings import MAX_STEPS
 
         steps = _whole("--steps", args.steps)
         if not 1 <= steps <= MAX_STEPS:

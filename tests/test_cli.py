@@ -168,6 +168,7 @@ def test_a_shared_link_gives_the_apps_race(tmp_path, capsys, form):
         (["--optimizers", "adam,,sgd"], 2, ["--optimizers", "empty"]),
         (["--steps", "many"], 2, ["--steps", "whole number"]),
         (["--steps", "0"], 2, ["--steps", "1"]),
+        (["--steps", "5000"], 2, ["--steps", "from 1 to 2000", "5000"]),  # what --config reads back
         (["--lr", "-0.1"], 2, ["--lr", "(0, ∞)"]),
         (["--lr", "0.1,0.2,0.3", "--optimizers", "adam,sgd"], 2, ["--lr", "3 values", "2 optimizers"]),
         (["--start", "1"], 2, ["--start", "X,Y"]),

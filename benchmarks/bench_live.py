@@ -135,13 +135,15 @@ def drag(page: Any, selector: str, kind: str, seconds: float) -> tuple[int, list
     return moves, lags, len(set(drawn)) / seconds
 
 
-def release_to_page(page: Any) -> float:
-    """From a slider's release to the results table showing the race with the released value."""
-    before = page.locator('[data-testid="stHtml"]').first.inner_text()
+def release_to_page(page: Any, seconds: float) -> float:
+    """From a slider's release to the results table showing the race with the released value. Each
+    release drags for its own `seconds`, so it ends on a value of its own (a release on the value
+    the page already shows changes nothing to wait for)."""
+    before = page.locator("table.optviz-results").first.inner_text()
     start = time.perf_counter()
-    page.evaluate(DRAG_JS, ['[data-testid="optviz-live-lr"]', 0.2, "slider"])
+    page.evaluate(DRAG_JS, ['[data-testid="optviz-live-lr"]', seconds, "slider"])
     page.wait_for_function(
-        "(before) => { const t = document.querySelector('[data-testid=\"stHtml\"]');"
+        "(before) => { const t = document.querySelector('table.optviz-results');"
         " return t && t.innerText !== before; }",
         arg=before,
         timeout=20_000,
@@ -175,7 +177,7 @@ def browser_figures(seconds: float, rounds: int) -> None:
                 f"p90 {p90:.0f} ms "
                 f"({len(lags)} races, {moves} moves per round)"
             )
-        releases = [release_to_page(page) for _ in range(rounds + 2)]
+        releases = [release_to_page(page, 0.15 + 0.12 * i) for i in range(rounds + 2)]
         print(f"release -> results table updated: median {statistics.median(releases) * 1e3:.0f} ms")
         browser.close()
 

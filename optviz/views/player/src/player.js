@@ -120,6 +120,10 @@ export class Player {
     });
     this.root.dataset.last = JSON.stringify(last);
     this.legendValues = buildLegend(this, this.legend);
+    // The legend with its values before the views are fitted below it: filled later, a legend that
+    // wraps onto a second row would move the views after they were sized, and every live update
+    // would draw the 3-D surface twice.
+    this.showLegendValues(this.step);
     const layoutKey = JSON.stringify([data.options.show3d, data.options.rates]);
     if (layoutKey !== this.layoutKey) {
       this.layoutKey = layoutKey;
@@ -427,15 +431,19 @@ export class Player {
     const now = performance.now();
     if (!this.playing || now - (this.legendAt || 0) > LEGEND_EVERY) {
       this.legendAt = now;
-      this.runners.forEach((r, i) => {
-        const k = headIndex(r, step);
-        this.legendValues[i].textContent = ended(r, step) ? "" : `f − f* ${this.gap(r.gap[k])}`;
-      });
+      this.showLegendValues(step);
     }
     this.root.dataset.step = String(step);
     if (!this.playing) this.describe();
     this.renderMs = 0.9 * this.renderMs + 0.1 * (performance.now() - t0);
     this.root.dataset.renderMs = this.renderMs.toFixed(2);
+  }
+
+  showLegendValues(step) {
+    this.runners.forEach((r, i) => {
+      const k = headIndex(r, step);
+      this.legendValues[i].textContent = ended(r, step) ? "" : `f − f* ${this.gap(r.gap[k])}`;
+    });
   }
 
   // ------------------------------------------------------------------------------------ playback

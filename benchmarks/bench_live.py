@@ -140,15 +140,16 @@ def release_to_page(page: Any, seconds: float) -> float:
     release drags for its own `seconds`, so it ends on a value of its own (a release on the value
     the page already shows changes nothing to wait for)."""
     before = page.locator("table.optviz-results").first.inner_text()
-    start = time.perf_counter()
     page.evaluate(DRAG_JS, ['[data-testid="optviz-live-lr"]', seconds, "slider"])
-    page.wait_for_function(
+    released = page.evaluate("() => performance.now()")  # the drag has just ended with its release
+    shown = page.wait_for_function(
         "(before) => { const t = document.querySelector('table.optviz-results');"
-        " return t && t.innerText !== before; }",
+        " return t && t.innerText !== before ? performance.now() : false; }",
         arg=before,
         timeout=20_000,
-    )
-    return time.perf_counter() - start - 0.2
+        polling="raf",
+    ).json_value()
+    return (shown - released) / 1000
 
 
 def browser_figures(seconds: float, rounds: int) -> None:

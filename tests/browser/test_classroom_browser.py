@@ -168,6 +168,17 @@ def map_share(page: Any, width: int, height: int) -> float:
     return box["width"] * box["height"] / (width * height)
 
 
+def test_presenter_mode_gives_the_map_most_of_every_screen(sized: tuple[Any, int, int], app_url: str):
+    page, width, height = sized
+    page.goto(preset_url(app_url, "saddle", present=1))
+    wait_for_race(page)
+    wait_present(page, True)
+    page.wait_for_timeout(300)  # the views settle to the window
+    assert map_share(page, width, height) >= 0.6
+    assert inside(page.locator(MAP).bounding_box(), width, height)
+    assert page.evaluate(OVERFLOWING_JS) == []
+
+
 def test_presenter_mode_by_button_and_escape(browser: Any, app_url: str):
     width, height = 1366, 768
     context = browser.new_context(viewport={"width": width, "height": height})

@@ -52,6 +52,12 @@ test("in presenter mode the map takes most of the screen, the other views a side
   assert.equal(a.map.row, "1 / span 2");
   assert.equal(a.views.rows, "315px 315px");
   assert.equal(arrangement(1366, 640, false, 2, true).views.rows, "640px");
+  // the legend heads the side column: the map spans it too, the other views share what is left
+  const withLegend = arrangement(1366, 640, true, 2, true, 150);
+  assert.equal(withLegend.views.rows, "150px 235px 235px");
+  assert.equal(withLegend.map.row, "1 / span 3");
+  assert.deepEqual(withLegend.legend, { row: "1", column: "2" });
+  assert.equal(arrangement(1366, 640, false, 2, true, 150).views.rows, "150px 480px");
   // a phone stays one column
   assert.equal(arrangement(400, 640, true, 2, true).views.columns, "1fr");
 });

@@ -24,12 +24,19 @@ export function fontSizeFor(width, present = false) {
 // The grid of views for a width and a views' height H: where the map, the 3-D surface and the curves
 // go. Returns CSS grid values for the views' box (`views`), the map's rows (`map`) and the curves'
 // column (`curves`). In presenter mode the map takes most of the screen, the others a side column.
-export function arrangement(width, H, has3d, curves, present = false) {
+// In presenter mode the legend heads the side column (`legend`, its height in pixels), so the map has
+// the whole height below the bar.
+export function arrangement(width, H, has3d, curves, present = false, legend = 0) {
   if (present && width >= 700) {
-    const half = Math.floor((H - 10) / 2);
+    const gap = 10; // the views' grid gap (0.6rem)
+    const side = H - (legend > 0 ? legend + gap : 0);
+    const half = Math.floor((side - gap) / 2);
+    const rows = has3d ? [`${half}px`, `${half}px`] : [`${side}px`];
+    if (legend > 0) rows.unshift(`${legend}px`);
     return {
-      views: { columns: "3.4fr 1fr", rows: has3d ? `${half}px ${half}px` : `${H}px` },
-      map: { row: has3d ? "1 / span 2" : "auto" },
+      views: { columns: "3.4fr 1fr", rows: rows.join(" ") },
+      map: { row: `1 / span ${rows.length}` },
+      legend: legend > 0 ? { row: "1", column: "2" } : null,
       curves: { columns: "1fr", rows: `repeat(${curves}, 1fr)`, column: "auto" },
     };
   }

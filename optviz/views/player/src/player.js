@@ -268,6 +268,7 @@ export class Player {
     this.root.classList.toggle("ovz-narrow", width < (this.present ? 1300 : 900));
     this.root.style.setProperty("--ovz-font", `${this.fontSize}px`);
     const fit = this.present || Boolean(this.options.fit);
+    const legend = this.placeLegend(this.present && width >= 700);
     this.fittedTop = fit ? this.viewsTop() : 0;
     const H = viewsHeight({
       viewport: window.innerHeight,
@@ -276,8 +277,11 @@ export class Player {
       gap: this.present ? 8 : undefined,
     });
     this.root.dataset.viewsHeight = String(H);
-    const a = arrangement(width, H, Boolean(this.surface3d), this.curves.length, this.present);
+    const a = arrangement(width, H, Boolean(this.surface3d), this.curves.length, this.present, legend);
     this.contour.panel.style.gridRow = a.map ? a.map.row : "auto";
+    this.contour.panel.style.gridColumn = a.legend ? "1" : "";
+    this.legend.style.gridRow = a.legend ? a.legend.row : "";
+    this.legend.style.gridColumn = a.legend ? a.legend.column : "";
     const v = this.views.style;
     const c = this.curveBox.style;
     v.gridTemplateColumns = a.views.columns;
@@ -285,6 +289,23 @@ export class Player {
     c.gridTemplateColumns = a.curves.columns;
     c.gridTemplateRows = a.curves.rows;
     c.gridColumn = a.curves.column;
+  }
+
+  // The legend above the views, or (presenter mode) at the head of their side column, so the map has
+  // the whole height under the bar; returns its height in the side column (0 above the views).
+  placeLegend(side) {
+    const v = this.views;
+    if (side) {
+      if (this.legend.parentNode !== v) v.prepend(this.legend);
+      this.legend.classList.add("ovz-side");
+      v.style.gridTemplateColumns = "3.4fr 1fr"; // the side column's width, before measuring
+      this.legend.style.gridRow = "1";
+      this.legend.style.gridColumn = "2";
+      return Math.ceil(this.legend.getBoundingClientRect().height);
+    }
+    if (this.legend.parentNode !== this.root) this.root.insertBefore(this.legend, v);
+    this.legend.classList.remove("ovz-side");
+    return 0;
   }
 
   // The boxes that hold the player, up to the page's body (through a shadow root's host).

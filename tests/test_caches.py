@@ -148,6 +148,7 @@ CACHES = {
     "surface_panel.custom_surface": "CustomSurface: text, domain and minima",
     "map_tab.cached_map": "MapRequest: the race's settings (the typed formula included), the axes",
     "map_tab.cached_cells": "MapRequest and the quantity the map is coloured by",
+    "params._fine_grid": "a parameter's slider grid (its values) and whether it is logarithmic",
     "map_tab._component": "nothing: the component's files are read once",
 }
 
@@ -167,6 +168,7 @@ def test_surface_identity_tells_typed_formulas_and_domains_apart():
 def test_the_cache_list_names_real_functions():
     import optviz.app.map_tab
     import optviz.engine.batches
+    import optviz.params
     import optviz.racing
     import optviz.settings
     import surfaces.finite_sum
@@ -181,6 +183,7 @@ def test_the_cache_list_names_real_functions():
         "state": state,
         "surface_panel": surface_panel,
         "map_tab": optviz.app.map_tab,
+        "params": optviz.params,
     }
     for name in CACHES:
         module, function = name.split(".")

@@ -60,4 +60,5 @@ SAFE = {
     "lines[0]",
     "items",
     "lines",  # each line already went through verbatim
+    "s.latex",  # LaTeX printed from the parsed formula (surfaces.formula), never the typed text
 }

@@ -39,14 +39,22 @@ def app_url(server: Server) -> str:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def playwright() -> Iterator[Any]:
+    """Playwright, started once: its sync API keeps an event loop running in this thread, so a second
+    `sync_playwright()` while it runs is refused. A test that needs a browser of its own launches it
+    from here."""
     _require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    b = launch(playwright)
+    yield b
+    b.close()
 
 
 @pytest.fixture

@@ -85,14 +85,10 @@ def deployment() -> Iterator[Deployment]:
 
 
 @pytest.fixture(scope="module")
-def named_browser() -> Iterator[Any]:
-    require(chromium_available(), f"{CHROMIUM} is missing (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p, (f"--host-resolver-rules=MAP {HOST} 127.0.0.1",))
-        yield b
-        b.close()
+def named_browser(playwright: Any) -> Iterator[Any]:
+    b = launch(playwright, (f"--host-resolver-rules=MAP {HOST} 127.0.0.1",))
+    yield b
+    b.close()
 
 
 @pytest.fixture

@@ -84,6 +84,12 @@ export class Player {
     const oldSteps = previous ? previous.steps : 0;
     this.data = data;
     this.options = data.options;
+    // The 3-D view as the user switched it (D), until the host's data says the same: a race that
+    // was on its way before the switch must not bring the view back.
+    if (this.view3dSent !== undefined) {
+      if (data.options.show3d === this.view3dSent) this.view3dSent = undefined;
+      else this.options = { ...data.options, show3d: this.view3dSent };
+    }
     this.runners = decodeRunners(data, this.hidden);
     this.drawOrder = data.order.map((i) => this.runners[i]);
     if (data.live) {
@@ -111,7 +117,7 @@ export class Player {
     this.controls.scrub.max = String(data.steps);
     if (this.contour) this.contour.pending = null;
     delete this.root.dataset.pending;
-    this.hintLine.textContent = hint(data.clickable, data.options.show3d);
+    this.hintLine.textContent = hint(data.clickable, this.options.show3d);
     this.root.dataset.steps = String(data.steps);
     this.root.dataset.first = JSON.stringify(this.runners.map((r) => [r.xy[0], r.xy[1]]));
     const last = this.runners.map((r) => {
@@ -124,7 +130,7 @@ export class Player {
     // wraps onto a second row would move the views after they were sized, and every live update
     // would draw the 3-D surface twice.
     this.showLegendValues(this.step);
-    const layoutKey = JSON.stringify([data.options.show3d, data.options.rates]);
+    const layoutKey = JSON.stringify([this.options.show3d, data.options.rates]);
     if (layoutKey !== this.layoutKey) {
       this.layoutKey = layoutKey;
       this.buildViews();
@@ -202,6 +208,7 @@ export class Player {
     this.buildViews();
     this.hintLine.textContent = hint(this.data.clickable, on);
     this.resize(true);
+    this.view3dSent = on;
     this.send("view3d", on);
   }
 

@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import globals from "globals";
 
 export default [
-  { ignores: ["node_modules/", "optviz/views/player/static/", "out/"] },
+  { ignores: ["node_modules/", "optviz/views/player/static/", "optviz/views/map_static/map.js", "out/"] },
   js.configs.recommended,
   {
     files: ["optviz/views/player/src/**/*.js", "optviz/views/map_static/**/*.js", "optviz/notebook/**/*.js"],

@@ -1,36 +1,46 @@
-// Builds the race player's one file, optviz/views/player/static/player.js, from its ES modules under
-// optviz/views/player/src (entry: index.js) with esbuild (pinned in package.json).
-//   node scripts/player-bundle.mjs           write the bundle
-//   node scripts/player-bundle.mjs --check   exit 1 if the committed bundle differs from a fresh build
-// The bundle is committed so the app runs without node; CI's check keeps it in step with the sources.
+// Builds the browser's two files with esbuild (pinned in package.json), each from its ES modules:
+// the race player, optviz/views/player/static/player.js (sources: optviz/views/player/src), and the
+// stability map, optviz/views/map_static/map.js (sources: optviz/views/map_static/src, which import
+// the player's shared modules: DOM helpers, canvas sizing, the colour bar).
+//   node scripts/player-bundle.mjs           write the bundles
+//   node scripts/player-bundle.mjs --check   exit 1 if a committed bundle differs from a fresh build
+// The bundles are committed so the app runs without node; CI's check keeps them in step with the sources.
 import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const PLAYER = join(ROOT, "optviz", "views", "player");
-export const ENTRY = join(PLAYER, "src", "index.js");
-export const BUNDLE = join(PLAYER, "static", "player.js");
-const BANNER =
-  "// The race player, built from optviz/views/player/src by `npm run build` (scripts/player-bundle.mjs).\n" +
-  "// Do not edit: change the sources and rebuild; `npm run check:bundle` fails while this file is stale.";
+const VIEWS = join(ROOT, "optviz", "views");
+export const BUNDLES = {
+  player: { entry: join(VIEWS, "player", "src", "index.js"), out: join(VIEWS, "player", "static", "player.js") },
+  map: { entry: join(VIEWS, "map_static", "src", "index.js"), out: join(VIEWS, "map_static", "map.js") },
+};
+export const BUNDLE = BUNDLES.player.out;
 
-// The bundle's text. Paths in it are relative to the repository, so every checkout builds the same bytes.
-export async function build() {
+function banner(name) {
+  const sources = relative(ROOT, dirname(BUNDLES[name].entry));
+  return (
+    `// The ${name === "player" ? "race player" : "stability map"}, built from ${sources} by \`npm run build\` (scripts/player-bundle.mjs).\n` +
+    "// Do not edit: change the sources and rebuild; `npm run check:bundle` fails while this file is stale."
+  );
+}
+
+// A bundle's text. Paths in it are relative to the repository, so every checkout builds the same bytes.
+export async function build(name = "player") {
   const result = await esbuild.build({
-    entryPoints: [ENTRY],
+    entryPoints: [BUNDLES[name].entry],
     absWorkingDir: ROOT,
     bundle: true,
     format: "esm",
     target: "es2020",
     charset: "utf8",
     legalComments: "none",
-    // Whitespace and syntax minified (names kept, so a stack trace still reads): the file travels with
-    // every race the app sends, a dragged slider's included.
+    // Whitespace and syntax minified (names kept, so a stack trace still reads): the player travels
+    // with every race the app sends, a dragged slider's included.
     minifyWhitespace: true,
     minifySyntax: true,
-    banner: { js: BANNER },
+    banner: { js: banner(name) },
     write: false,
     logLevel: "silent",
   });
@@ -38,21 +48,27 @@ export async function build() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const text = await build();
-  if (process.argv.includes("--check")) {
-    let committed = "";
-    try {
-      committed = readFileSync(BUNDLE, "utf8");
-    } catch {
-      // a missing bundle is a stale one
+  const check = process.argv.includes("--check");
+  let stale = false;
+  for (const [name, { out }] of Object.entries(BUNDLES)) {
+    const text = await build(name);
+    if (check) {
+      let committed = "";
+      try {
+        committed = readFileSync(out, "utf8");
+      } catch {
+        // a missing bundle is a stale one
+      }
+      if (committed !== text) {
+        console.error(`${relative(ROOT, out)} is not the build of its sources: run \`npm run build\` and commit it`);
+        stale = true;
+      } else {
+        console.log(`${relative(ROOT, out)} is up to date (${text.length} characters)`);
+      }
+    } else {
+      writeFileSync(out, text);
+      console.log(`wrote ${relative(ROOT, out)} (${Buffer.byteLength(text)} bytes)`);
     }
-    if (committed !== text) {
-      console.error(`${BUNDLE} is not the build of optviz/views/player/src: run \`npm run build\` and commit it`);
-      process.exit(1);
-    }
-    console.log(`player bundle is up to date (${text.length} characters)`);
-  } else {
-    writeFileSync(BUNDLE, text);
-    console.log(`wrote ${BUNDLE} (${Buffer.byteLength(text)} bytes)`);
   }
+  if (stale) process.exit(1);
 }

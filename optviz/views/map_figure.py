@@ -2,8 +2,9 @@
 
 `map_payload(m, quantity, ...)` is everything the app's map view needs, as bytes: a JSON header (the
 titles, the axes, the colour scale with its ticks, the race's own values) and the cells -- a colour
-per cell and what hovering it reads out -- compressed with zlib. The view (`map_static/map.js`,
-mounted by `optviz.app.map_tab`) draws it on a canvas; `read_payload` reads it back (tests, tools).
+per cell and what hovering it reads out -- compressed with zlib. The view (`map_static/map.js`, built
+from `map_static/src`, mounted by `optviz.app.map_tab`) draws it on a canvas; `read_payload` reads it
+back (tests, tools).
 A 512 x 512 map is ~0.1-0.5 MB this way; as a plotly figure it was ~14 MB of JSON.
 
 `cell_colors` gives the same colours as an RGB array for static images (the command line's PNG):

@@ -1,16 +1,18 @@
-// The committed bundle is exactly what the sources build into: a stale player.js fails here.
+// The committed bundles are exactly what their sources build into: a stale one fails here.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { BUNDLE, build } from "../../scripts/player-bundle.mjs";
+import { BUNDLES, build } from "../../scripts/player-bundle.mjs";
 
-test("static/player.js is the build of optviz/views/player/src", async () => {
-  const fresh = await build();
-  const committed = readFileSync(BUNDLE, "utf8");
-  assert.ok(committed === fresh, "optviz/views/player/static/player.js is stale: run `npm run build` and commit it");
-  assert.match(committed, /export\s*\{\s*mount as default\s*\};\s*$/);
-});
+for (const [name, { out }] of Object.entries(BUNDLES)) {
+  test(`the committed ${name} bundle is the build of its sources`, async () => {
+    const fresh = await build(name);
+    const committed = readFileSync(out, "utf8");
+    assert.ok(committed === fresh, `${out} is stale: run \`npm run build\` and commit it`);
+    assert.match(committed, /export\s*\{\s*\w+ as default\s*\};\s*$/);
+  });
 
-test("building twice gives the same bytes", async () => {
-  assert.equal(await build(), await build());
-});
+  test(`building the ${name} bundle twice gives the same bytes`, async () => {
+    assert.equal(await build(name), await build(name));
+  });
+}

@@ -1,4 +1,5 @@
 // The contour map: picture, minima, axes and colour bar below; trails, heads and arrows above.
+import { colorbar } from "./colorbar.js";
 import { ended, headIndex, trailStart } from "./data.js";
 import { escape } from "./dom.js";
 import { endMark, haloStroke, haloText, headMark, minimumMark } from "./marks.js";
@@ -132,26 +133,7 @@ export class ContourView extends View {
     const bw = fs * 0.9;
     const by = this.plot.y + fs * 1.2;
     const bh = this.plot.h - fs * 1.2;
-    const n = s.colors.length;
-    for (let i = 0; i < n; i++) {
-      ctx.fillStyle = s.colors[i];
-      const top = by + bh - ((i + 1) / n) * bh;
-      ctx.fillRect(bx, top, bw, bh / n + 0.5);
-    }
-    ctx.strokeStyle = p.colors.axis;
-    ctx.strokeRect(bx + 0.5, by + 0.5, bw - 1, bh - 1);
-    ctx.fillStyle = p.colors.text;
-    ctx.textAlign = "left";
-    ctx.textBaseline = "middle";
-    for (const [t, label] of s.ticks) {
-      const py = by + bh - ((t - s.low) / (s.high - s.low)) * bh;
-      if (py < by - 1 || py > by + bh + 1) continue;
-      ctx.beginPath();
-      ctx.moveTo(bx + bw, py);
-      ctx.lineTo(bx + bw + 4, py);
-      ctx.stroke();
-      ctx.fillText(label, bx + bw + 6, py);
-    }
+    colorbar(ctx, { x: bx, y: by, w: bw, h: bh }, s.colors, s, p.colors);
     ctx.save();
     ctx.font = p.font(0.92, 600);
     ctx.textAlign = "center";

@@ -1,6 +1,24 @@
 import { el } from "./dom.js";
 
 // A view: a panel with a static canvas under an overlay canvas, both at device resolution.
+// Sizes a view's two canvases (`base`, `top`) to its panel at the screen's pixel density; whether
+// anything changed (or `force`). The player's views and the stability map share it.
+export function fitCanvases(view, force = false) {
+  const r = view.panel.getBoundingClientRect();
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.max(1, Math.round(r.width));
+  const h = Math.max(1, Math.round(r.height));
+  if (!force && w === view.w && h === view.h && dpr === view.dpr) return false;
+  view.w = w;
+  view.h = h;
+  view.dpr = dpr;
+  for (const c of [view.base, view.top]) {
+    c.width = Math.round(w * dpr);
+    c.height = Math.round(h * dpr);
+  }
+  return true;
+}
+
 export class View {
   constructor(player, parent, testid, title) {
     this.player = player;
@@ -13,19 +31,7 @@ export class View {
   }
 
   resize() {
-    const r = this.panel.getBoundingClientRect();
-    const dpr = window.devicePixelRatio || 1;
-    const w = Math.max(1, Math.round(r.width));
-    const h = Math.max(1, Math.round(r.height));
-    if (w === this.w && h === this.h && dpr === this.dpr) return false;
-    this.w = w;
-    this.h = h;
-    this.dpr = dpr;
-    for (const c of [this.base, this.top]) {
-      c.width = Math.round(w * dpr);
-      c.height = Math.round(h * dpr);
-    }
-    return true;
+    return fitCanvases(this);
   }
 
   context(canvas) {

@@ -20,6 +20,7 @@ export class Player {
     this.root.setAttribute("role", "region");
     this.root.setAttribute("aria-label", "Race player");
     this.present = false;
+    this.flipped = {}; // switches the user flipped that the host has not answered yet (`choice`)
     this.step = 0;
     this.playing = false;
     this.speed = 30;
@@ -83,13 +84,8 @@ export class Player {
     const data = this.resolve(sent);
     const oldSteps = previous ? previous.steps : 0;
     this.data = data;
-    this.options = data.options;
-    // The 3-D view as the user switched it (D), until the host's data says the same: a race that
-    // was on its way before the switch must not bring the view back.
-    if (this.view3dSent !== undefined) {
-      if (data.options.show3d === this.view3dSent) this.view3dSent = undefined;
-      else this.options = { ...data.options, show3d: this.view3dSent };
-    }
+    const show3d = this.choice("show3d", data.options.show3d);
+    this.options = show3d === data.options.show3d ? data.options : { ...data.options, show3d };
     this.runners = decodeRunners(data, this.hidden);
     this.drawOrder = data.order.map((i) => this.runners[i]);
     if (data.live) {
@@ -112,7 +108,8 @@ export class Player {
       this.step = Math.min(this.step, data.steps);
     }
     if (!previous || previous.options.speed !== data.options.speed) this.speed = data.options.speed;
-    this.followPresent(previous, Boolean(data.options.present));
+    const present = this.choice("present", Boolean(data.options.present));
+    if (!previous || present !== this.present) this.setPresent(present, false);
     speedOptions(this.controls.speed, data.options.speeds, data.options.speed, this.speed);
     this.controls.scrub.max = String(data.steps);
     if (this.contour) this.contour.pending = null;
@@ -149,14 +146,13 @@ export class Player {
     }
   }
 
-  // Presenter mode as the host's data says, unless the user switched it since and the host has not
-  // answered yet (a slower race arriving must not undo a newer choice).
-  followPresent(previous, wanted) {
-    if (this.presentSent !== undefined) {
-      if (wanted === this.presentSent) this.presentSent = undefined;
-      return;
-    }
-    if (!previous || Boolean(previous.options.present) !== wanted) this.setPresent(wanted, false);
+  // A switch the user flipped here (presenter mode, the 3-D view) holds until the host's data says
+  // the same: a race that was on its way before the flip must not undo it.
+  choice(name, fromHost) {
+    if (!(name in this.flipped)) return fromHost;
+    const mine = this.flipped[name];
+    if (mine === fromHost) delete this.flipped[name];
+    return mine;
   }
 
   // Presenter mode: the player covers the window, with larger type; the host is told (the app keeps
@@ -168,7 +164,7 @@ export class Player {
     this.root.dataset.present = String(this.present);
     showPresent(this.controls.present, this.present);
     if (fromUser) {
-      this.presentSent = this.present;
+      this.flipped.present = this.present;
       this.send("present", this.present);
     }
     if (this.present && !was) this.root.focus({ preventScroll: true });
@@ -208,7 +204,7 @@ export class Player {
     this.buildViews();
     this.hintLine.textContent = hint(this.data.clickable, on);
     this.resize(true);
-    this.view3dSent = on;
+    this.flipped.show3d = on;
     this.send("view3d", on);
   }
 

@@ -10,6 +10,9 @@ Prints, for the lecture's seven optimizers x 500 steps on Beale's function:
   move to the value it shows, to drawn: the player's `data-live-lags`), median and 90th percentile;
 - the same while dragging the start point across the map;
 - release -> the whole page updated (the results table showing the released value), median.
+The browser figures are taken twice in one run: with the app as served (live changes over the
+direct line, `optviz.app.live_endpoint`) and with the bare page (`optviz/app/script.py`, no route:
+live changes rerun the player's fragment). `--line direct` or `--line host` takes one of them.
 No assertions: the machine is shared; compare figures from one run.
 """
 
@@ -152,8 +155,12 @@ def release_to_page(page: Any, seconds: float) -> float:
     return (shown - released) / 1000
 
 
-def browser_figures(seconds: float, rounds: int) -> None:
-    with streamlit_server("app.py", timeout=180) as server, sync_playwright() as p:
+LINES = {"direct": "app.py", "host": "optviz/app/script.py"}  # the way live changes go -> what is served
+
+
+def browser_figures(line: str, seconds: float, rounds: int) -> None:
+    print(f"-- live changes over the {line} line (serving {LINES[line]})")
+    with streamlit_server(LINES[line], timeout=180) as server, sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.goto(f"{server.url}/?{QUERY}")
@@ -170,6 +177,8 @@ def browser_figures(seconds: float, rounds: int) -> None:
                 rates.append(rate)
                 lags += round_lags
                 page.wait_for_timeout(1500)  # the release's whole-page rerun
+            went = state(page).get("liveLine")
+            assert went == line, f"live changes went over the {went} line, not the {line} line"
             lags.sort()
             p90 = lags[int(0.9 * (len(lags) - 1))] if lags else float("nan")
             print(
@@ -187,9 +196,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--line", choices=[*LINES, "both"], default="both")
     args = parser.parse_args()
     engine_figures()
-    browser_figures(args.seconds, args.rounds)
+    for line in LINES if args.line == "both" else [args.line]:
+        browser_figures(line, args.seconds, args.rounds)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -20,13 +19,14 @@ import surfaces
 from optviz import presets
 from optviz.app.competitors import competitor_box
 from optviz.app.results import results_html, results_rows
+from optviz.app.serve import SCRIPT
 from optviz.engine.optimizers import LECTURE_OPTIMIZERS
 from optviz.link import to_query
 from optviz.racing import run_race
 from optviz.settings import RaceSettings, default_competitor
 from tests.results_page import plain, read_table, results
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(SCRIPT)  # the page (app.py serves it with the live route)
 TIMEOUT = 300  # the first run in a fresh environment compiles the engine's kernels
 DEFAULT = presets.DEFAULT.settings
 # The page most tests start from: the lecture's seven on the default preset's surface (as "Reset to the

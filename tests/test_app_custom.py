@@ -3,7 +3,6 @@ link and in the exported JSON; a refused formula gives a message and the last va
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,13 +10,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from optviz.app.export_panel import EXPORT, EXPORT_BOX
+from optviz.app.serve import SCRIPT
 from optviz.export import load_json
 from optviz.link import to_query
 from optviz.racing import run_race
 from optviz.settings import CUSTOM, CustomSurface, RaceSettings
 from tests.results_page import plain, results
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(SCRIPT)  # the page (app.py serves it with the live route)
 TIMEOUT = 300
 SHORT = {"steps": "20", "c1": "adam", "c2": "momentum"}
 

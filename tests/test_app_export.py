@@ -3,7 +3,6 @@ race and options, a rerun does not rebuild it, and options that are not allowed 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -11,10 +10,11 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from optviz.app.export_panel import EXPORT, EXPORT_BOX, Prepared
+from optviz.app.serve import SCRIPT
 from optviz.export import ExportOptions, export_bytes, suggested_filename
 from optviz.racing import Race, run_race
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(SCRIPT)  # the page (app.py serves it with the live route)
 TIMEOUT = 300
 # A short race of three competitors keeps the animated exports quick.
 QUERY = {"steps": "12", "c1": "adam", "c2": "momentum", "c3": "rmsprop"}

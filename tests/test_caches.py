@@ -150,6 +150,7 @@ CACHES = {
     "map_tab.cached_cells": "MapRequest and the quantity the map is coloured by",
     "params._fine_grid": "a parameter's slider grid (its values) and whether it is logarithmic",
     "map_tab._component": "nothing: the component's files are read once",
+    "live._settings": "a page's link keys and values (what a live change applies to)",
 }
 
 

@@ -4,7 +4,6 @@ parser (every bad key is named in a warning), and a sample of its links through 
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
@@ -12,11 +11,12 @@ from streamlit.testing.v1 import AppTest
 
 import surfaces
 from loadtest.hostile import OUT_OF_RANGE, hostile_queries, named
+from optviz.app.serve import SCRIPT
 from optviz.link import from_query
 from optviz.params import HYPERPARAMETERS
 from optviz.racing import run_race
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(SCRIPT)  # the page (app.py serves it with the live route)
 CASES = hostile_queries(500, seed=0)
 
 

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import optviz
-from optviz.app import map_tab
+from optviz.app import map_tab, serve
 from optviz.link import from_query, to_query
 from optviz.racing import run_race
 from optviz.settings import RaceSettings
@@ -259,7 +259,7 @@ def test_a_picked_cell_races_with_exactly_the_cells_values_and_the_link_writes_t
 
 
 def test_picking_a_cell_in_the_app_opens_the_race_it_made():
-    app = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=300)
+    app = AppTest.from_file(str(serve.SCRIPT), default_timeout=300)
     app.session_state["tab"] = "Stability map"
     app.run()
     assert not app.exception

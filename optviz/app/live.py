@@ -16,16 +16,22 @@ for a competitor that does not exist is dropped, and the race on screen stays as
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import replace
 from typing import Any
 
 import streamlit as st
 
+from optviz import presets
 from optviz.app.state import PREFIX, SETTINGS, current, set_start
+from optviz.checks import show
 from optviz.engine.optimizers import OPTIMIZERS
+from optviz.link import from_query, to_query
 from optviz.params import HYPERPARAMETERS
+from optviz.racing import Race, run_race
 from optviz.settings import RaceSettings, start_ranges
+from optviz.views import player
 from surfaces.ranges import finite_number, whole_number
 
 LIVE = "live.change"  # the last live change, checked (None: none)
@@ -34,27 +40,35 @@ FULL_RERUN = "live.full_rerun"  # set by a callback whose change the whole page 
 
 def checked(value: Any, settings: RaceSettings) -> dict[str, Any] | None:
     """The change the page sent, checked against the settings, or None."""
-    if not isinstance(value, dict):
-        return None
     try:
-        seq = whole_number("seq", value.get("seq", 0), 0)
-        have = _have(value.get("have"), len(settings.competitors))
-        if "start" in value:
-            start = value["start"]
-            if not isinstance(start, list | tuple) or len(start) != 2:
-                return None
-            x, y = (finite_number("start", v) for v in start)
-            rx, ry = start_ranges(settings.surface_object())
-            if not (rx.contains(x) and ry.contains(y)):
-                return None
-            return {"seq": seq, "start": (x, y), "have": have}
-        runner = whole_number("runner", value.get("runner"), 0, len(settings.competitors) - 1)
-        name = value.get("name")
-        if name not in OPTIMIZERS[settings.competitors[runner].optimizer].uses:
-            return None
-        number = HYPERPARAMETERS[name].check(value.get("value"))
+        return check_change(value, settings)
     except ValueError:
         return None
+
+
+def check_change(value: Any, settings: RaceSettings) -> dict[str, Any]:
+    """The change the page sent, checked against the settings; ValueError says what is wrong with it."""
+    if not isinstance(value, dict):
+        raise ValueError(f"a live change must be an object, got {show(repr(value))}")
+    seq = whole_number("seq", value.get("seq", 0), 0)
+    have = _have(value.get("have"), len(settings.competitors))
+    if "start" in value:
+        start = value["start"]
+        if not isinstance(start, list | tuple) or len(start) != 2:
+            raise ValueError(f"start must be a pair [x, y], got {show(repr(start))}")
+        x, y = (finite_number("start", v) for v in start)
+        rx, ry = start_ranges(settings.surface_object())
+        if not (rx.contains(x) and ry.contains(y)):
+            raise ValueError(f"start ({x:g}, {y:g}) is outside the plotted region of {settings.surface}")
+        return {"seq": seq, "start": (x, y), "have": have}
+    runner = whole_number("runner", value.get("runner"), 0, len(settings.competitors) - 1)
+    name = value.get("name")
+    optimizer = settings.competitors[runner].optimizer
+    if name not in OPTIMIZERS[optimizer].uses:
+        raise ValueError(
+            f"{show(repr(name))} is not a hyperparameter of competitor {runner + 1} ({optimizer})"
+        )
+    number = HYPERPARAMETERS[name].check(value.get("value"))
     return {"seq": seq, "runner": runner, "name": name, "value": number, "have": have}
 
 
@@ -111,6 +125,20 @@ def on_commit(value: Any) -> None:
     st.session_state[FULL_RERUN] = True
 
 
+def shown(
+    settings: RaceSettings, change: dict[str, Any] | None
+) -> tuple[RaceSettings, Race, dict[str, Any] | None]:
+    """The settings with a checked change made, their race, and the change; when the engine refuses
+    the changed race (a start where the surface is undefined), the settings' own race and None."""
+    changed = applied(settings, change)
+    try:
+        return changed, run_race(changed.race_part()), change
+    except ValueError:
+        if change is None:
+            raise
+        return settings, run_race(settings.race_part()), None
+
+
 def controls(settings: RaceSettings, seq: int) -> dict[str, Any]:
     """What the player's live controls show: every hyperparameter of every competitor with its value
     (as it races: the shared η under shared mode) and, once per parameter, its symbol, label and the
@@ -132,3 +160,59 @@ def controls(settings: RaceSettings, seq: int) -> dict[str, Any]:
             for c in raced
         ],
     }
+
+
+# --- the direct line: live changes answered over HTTP, without rerunning the page -------------------
+
+# Where the direct line is mounted (`optviz.app.live_endpoint.routes`), or None: the page is served
+# without it (an AppTest, a bare script) and live changes take the fragment's rerun instead.
+ENDPOINT: list[str] = []
+MAX_SETTING_KEYS = 200  # a link of ten competitors has ~70 keys
+MAX_SETTING_TEXT = 1000  # a typed formula is the longest value
+
+
+def direct_line(settings: RaceSettings) -> dict[str, Any]:
+    """What the player needs to send live changes straight to the server: the endpoint and the
+    settings the changes apply to, as their link's keys (empty when the line is not mounted)."""
+    if not ENDPOINT:
+        return {}
+    return {"url": ENDPOINT[0], "settings": to_query(settings)}
+
+
+def answer(sent: Any) -> bytes:
+    """The player's data for a live change sent over the direct line ({"settings": the link's keys,
+    "change": a live change}): the same race, controls and references to what the page holds as
+    the fragment's rerun would draw. ValueError says what is wrong with what was sent."""
+    if not isinstance(sent, dict) or set(sent) != {"settings", "change"}:
+        raise ValueError(f"expected an object with settings and change, got {show(repr(sent))}")
+    settings = settings_of(sent["settings"])
+    change = check_change(sent["change"], settings)
+    changed = applied(settings, change)
+    try:
+        race = run_race(changed.race_part())
+    except ValueError as error:
+        raise ValueError(f"this race cannot run: {error}") from None
+    live = controls(changed, change["seq"]) | direct_line(settings)
+    return player.encoded(race, settings.view, live=live, have=change["have"])
+
+
+def settings_of(query: Any) -> RaceSettings:
+    """The settings a page's link keys stand for. The page sent what the server gave it, so a key
+    the link reader would warn about means the keys were not a link this app made: refused."""
+    if not isinstance(query, dict) or not 0 < len(query) <= MAX_SETTING_KEYS:
+        raise ValueError(
+            f"settings must be an object of up to {MAX_SETTING_KEYS} keys, got {show(repr(query))}"
+        )
+    for key, value in query.items():
+        if not isinstance(value, str) or len(key) > 32 or len(value) > MAX_SETTING_TEXT:
+            raise ValueError(f"settings: {show(key)} must be text of up to {MAX_SETTING_TEXT} characters")
+    return _settings(tuple(sorted(query.items())))
+
+
+@functools.lru_cache(maxsize=64)
+def _settings(items: tuple[tuple[str, str], ...]) -> RaceSettings:
+    # Every change of one drag applies to the same settings: read once.
+    settings, warnings = from_query(dict(items), presets.DEFAULT.settings)
+    if warnings:
+        raise ValueError(f"settings: {warnings[0]}")
+    return settings

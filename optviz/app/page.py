@@ -82,15 +82,7 @@ def live_race(settings: RaceSettings) -> None:
     sidebar, the results and the link show it too."""
     if st.session_state.pop(live.FULL_RERUN, False):
         st.rerun(scope="app")
-    change = st.session_state.get(live.LIVE)
-    shown = live.applied(settings, change)
-    try:
-        race = state.compute_race(shown.race_part())
-    except ValueError:
-        # A dragged value the engine refuses (a start where the surface is undefined): the race
-        # on screen stays.
-        shown, change = settings, None
-        race = state.compute_race(settings.race_part())
+    shown, race, change = live.shown(settings, st.session_state.get(live.LIVE))
     race_player(
         race,
         settings.view,
@@ -102,7 +94,7 @@ def live_race(settings: RaceSettings) -> None:
         on_present=_whole_page(state.set_present),
         on_preset=_whole_page(state.step_preset),
         on_view3d=_whole_page(state.set_view3d),
-        live=live.controls(shown, 0 if change is None else change["seq"]),
+        live=live.controls(shown, 0 if change is None else change["seq"]) | live.direct_line(settings),
         # A live update answers a page that holds the race before: what it holds is not sent again.
         have=None if change is None else change["have"],
     )

@@ -1,5 +1,5 @@
-"""The page as a script for `streamlit run`: what `optviz serve` runs (the repository's app.py is the
-same two lines)."""
+"""The page as the script Streamlit runs for every session (`optviz.app.launcher` and the
+repository's app.py serve it)."""
 
 from optviz.app import page
 

@@ -10,20 +10,52 @@ player payload, then hands over to `streamlit run` with the same options.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
+import socket
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from streamlit import string_util
 from streamlit.runtime.caching import cache_data_api
 
-# The script Streamlit runs: the same two lines as the repository's app.py, inside the package so an
-# installed optviz serves without a checkout.
+# The page's script, and the app that serves it with the live route: inside the package, so that an
+# installed optviz serves without a checkout (the repository's app.py names the same app).
 SCRIPT = Path(__file__).with_name("script.py")
+LAUNCHER = Path(__file__).with_name("launcher.py")
+
+
+def app_options() -> dict[str, Any]:
+    """What `st.App` is made with for the app (`launcher.py`, the repository's app.py): the page's
+    script and the live changes' route. Answers go out without Nagle's delay (`_no_delay`)."""
+    from optviz.app import live_endpoint
+
+    _no_delay()
+    return {"script_path": SCRIPT, "routes": live_endpoint.routes()}
+
+
+def _no_delay() -> None:
+    """Streamlit binds its listening socket with protocol number 0, and asyncio turns Nagle's
+    algorithm off only for sockets whose protocol is IPPROTO_TCP. On a kept-alive connection every
+    HTTP answer written in two parts (headers, then body) then waits for the browser's delayed
+    acknowledgement of the first, about 40 ms: longer than a live race takes to compute and draw.
+    This turns it off for every TCP connection the server accepts, as asyncio means to."""
+    base_events: Any = asyncio.base_events
+    original = base_events._set_nodelay
+    if getattr(original, "optviz", False):
+        return
+
+    def set_nodelay(sock: socket.socket) -> None:
+        original(sock)
+        if sock.family in {socket.AF_INET, socket.AF_INET6} and sock.type == socket.SOCK_STREAM:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    set_nodelay.optviz = True  # type: ignore[attr-defined]
+    base_events._set_nodelay = set_nodelay
 
 
 def _import_page() -> None:
@@ -72,7 +104,7 @@ def serve(streamlit_args: Sequence[str], out: TextIO = sys.stdout) -> int:
     from streamlit.web import cli
 
     try:
-        cli.main.main(args=["run", str(SCRIPT), *streamlit_args], prog_name="streamlit")
+        cli.main.main(args=["run", str(LAUNCHER), *streamlit_args], prog_name="streamlit")
     except SystemExit as done:
         return int(done.code or 0)
     return 0

@@ -277,6 +277,25 @@ def payload(
     return data
 
 
+def encoded(
+    race: Race,
+    view: View,
+    *,
+    clickable: bool = True,
+    height: int = HEIGHT,
+    fit: bool = True,
+    live: Mapping[str, Any] | None = None,
+    have: Mapping[str, Any] | None = None,
+) -> bytes:
+    """What the app sends the player, as the bytes of its JSON text: the payload (as the app draws it:
+    clickable, fitted to the window) with the live controls' data. The Streamlit component and the
+    live endpoint (`optviz.app.live.answer`) both send this."""
+    data = payload(race, view, clickable=clickable, height=height, fit=fit, have=have)
+    if live is not None:
+        data["live"] = dict(live)
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
 def _check(view: View, height: int) -> None:
     """A view made in Python (rather than from a link or the sidebar, which check it) is checked too."""
     for f in simple_fields(View):
@@ -360,9 +379,7 @@ def race_player(
     import streamlit as st
 
     _check(view, height)
-    data = payload(race, view, clickable=on_start is not None, height=height, fit=fit, have=have)
-    if live is not None:
-        data["live"] = dict(live)
+    raw = encoded(race, view, clickable=on_start is not None, height=height, fit=fit, live=live, have=have)
 
     def started() -> None:
         state = st.session_state.get(key)
@@ -402,7 +419,6 @@ def race_player(
 
         return call
 
-    raw = json.dumps(data, separators=(",", ":")).encode()
     _component()(
         data=raw,
         key=key,

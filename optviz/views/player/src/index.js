@@ -26,7 +26,9 @@
 // data-first / data-last (points per runner), data-plot (the map's plot box in CSS pixels and its
 // domain), data-camera (the 3-D view's azimuth, elevation, zoom and pan), data-frames and data-fps
 // (frames drawn while playing), data-render-ms (a step's drawing), data-draw-ms, data-static-ms and
-// data-surface-ms (drawing a race, the still layers, the 3-D surface). Controls and views carry
+// data-surface-ms (drawing a race, the still layers, the 3-D surface), data-live-line ("direct"
+// or "host": the way the last live change went) and data-live-lags (ms from a live value to its
+// race drawn). Controls and views carry
 // data-testid="optviz-play", "optviz-scrub", "optviz-step", "optviz-speed", "optviz-present",
 // "optviz-keys", "optviz-shortcuts", "optviz-summary" (the race in words), "optviz-map" (the map's
 // panel with its axes), "optviz-contour", "optviz-surface3d", "optviz-loss", "optviz-distance", ...

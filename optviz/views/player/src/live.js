@@ -1,8 +1,10 @@
 // Live changes: sliders for a competitor's hyperparameters, and the start point dragged on the map.
-// While the pointer moves, each value goes to the host as ("live", change); at release as
-// ("commit", change). The host answers a live change with a new race whose `live.seq` is the
-// change's: until then at most one change is in flight, and values that arrive meanwhile replace
-// each other, so nothing queues up however fast the pointer moves. The maths stays in the host.
+// While the pointer moves, each value goes out as a live change; at release as ("commit", change)
+// to the host. A live change goes to the server's own route when the data names one (`live.url`:
+// optviz.app.live_endpoint, answered without rerunning the page), else to the host as ("live",
+// change). Either answers with a new race whose `live.seq` is the change's: until then at most one
+// change is in flight, and values that arrive meanwhile replace each other, so nothing queues up
+// however fast the pointer moves. The maths stays in the server.
 import { el } from "./dom.js";
 import { sci } from "./scales.js";
 
@@ -136,4 +138,33 @@ export class LiveRow {
       }
     }
   }
+}
+
+// A live change sent over the direct line: resolves to the answer's JSON text, or rejects with
+// {fallback: true} when the line is not there (the host must take the change) or {fallback: false,
+// message} when the server refused the change (the race on screen stays).
+export async function postChange(url, body, fetchImpl = fetch) {
+  let response;
+  try {
+    response = await fetchImpl(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  } catch (error) {
+    throw { fallback: true, message: String(error) };
+  }
+  const json = (response.headers.get("content-type") || "").includes("application/json");
+  if (response.ok && json) return response.text();
+  if (!json || response.status === 404 || response.status === 405) {
+    throw { fallback: true, message: `no live route at ${url} (${response.status})` };
+  }
+  let message = `${response.status}`;
+  try {
+    message = (await response.json()).error || message;
+  } catch {
+    // the status says enough
+  }
+  throw { fallback: false, message };
 }

@@ -1,9 +1,9 @@
 // The player: holds a race's data, lays out the views, draws them and plays the race.
-import { Coalescer, LiveRow } from "./live.js";
+import { Coalescer, LiveRow, postChange } from "./live.js";
 import { buildControls, buildHelp, buildLegend, hint, onKey, showPlaying, showPresent, speedOptions } from "./controls.js";
 import { ContourView } from "./contour.js";
 import { CurveView } from "./curves.js";
-import { bytes, decodeRunners, decodeRuns, ended, f32, headIndex, heldRunners, paint } from "./data.js";
+import { bytes, decodeRunners, decodeRuns, ended, f32, headIndex, heldRunners, paint, raceData } from "./data.js";
 import { el, escape } from "./dom.js";
 import { arrangement, describe, fontSizeFor, viewsHeight } from "./layout.js";
 import { sci } from "./scales.js";
@@ -29,8 +29,19 @@ export class Player {
     this.hidden = new Set();
     this.destroyed = false;
     this.send = () => {};
+    this.released = 0; // the seq of the last release: a live answer older than it is not drawn
     this.coalescer = new Coalescer((name, value) => {
-      this.send(name, name === "live" ? { ...value, have: this.holding() } : value);
+      if (name !== "live") {
+        this.released = value.seq;
+        this.send(name, value);
+        return;
+      }
+      const change = { ...value, have: this.holding() };
+      const line = this.data && this.data.live;
+      const direct = Boolean(line && line.url && !this.lineDown);
+      this.root.dataset.liveLine = direct ? "direct" : "host"; // the way the last live change went
+      if (direct) this.direct(line, change);
+      else this.send("live", change);
     });
     this.controls = buildControls(this);
     showPlaying(this.controls.play, false);
@@ -211,6 +222,27 @@ export class Player {
   restart() {
     this.pauseAndSeek(0);
     this.play();
+  }
+
+  // A live change over the direct line: its answer is drawn as the host's data would be (unless a
+  // release came after it). A refused change is answered with nothing drawn, so the next value
+  // goes out; without a line the host takes this change and the ones after it.
+  direct(line, change) {
+    postChange(line.url, { settings: line.settings, change }).then(
+      (answer) => {
+        if (!this.destroyed && change.seq > this.released) this.update(raceData(answer));
+      },
+      (refused) => {
+        if (this.destroyed) return;
+        if (refused.fallback) {
+          this.lineDown = true;
+          this.send("live", change);
+        } else {
+          console.warn(`optviz: live change not raced: ${refused.message}`);
+          this.coalescer.answered(change.seq);
+        }
+      },
+    );
   }
 
   // A live update refers to what this player holds instead of sending it again ({"same": key}):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optviz import api, racing, settings
+from optviz.app import live_endpoint
 from optviz.export import options as export_options
 from optviz.sweep import MAX_CELLS_PER_SIDE
 from surfaces import formula, program
@@ -54,6 +55,12 @@ LIMITS: tuple[Limit, ...] = (
     Limit("Typed formula", f"{formula.MAX_LENGTH} characters, {formula.MAX_NODES} terms, "
           f"{formula.MAX_NESTING} levels", "parsing and its gradient stay instant"),
     Limit("Compiled formula program", f"{program.MAX_OPS:,} operations", "one evaluation stays cheap"),
+    Limit("A live change sent to the app's route", f"{live_endpoint.MAX_BODY:,} bytes",
+          "a change with ten competitors' settings and a typed formula is a few kB"),
+    Limit("Live changes waiting for a race at once (per server)", f"{live_endpoint.MAX_WAITING}; more are "
+          f"refused at once (429)", "one in flight per page; a flood is refused, not queued"),
+    Limit("Threads racing live changes (per server)", f"{live_endpoint.WORKERS}",
+          "the engine holds the interpreter; more threads would only queue"),
     Limit("Cached competitors' runs", f"{racing.RUN_CACHE_ENTRIES}", "bounded server memory"),
     Limit("Cached typed surfaces / maps", f"{FORMULA_CACHE_ENTRIES} / "
           f"{MAP_CACHE_ENTRIES}, each dropped after {CACHE_TTL // 60} min", "bounded server memory"),

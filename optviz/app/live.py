@@ -17,6 +17,7 @@ for a competitor that does not exist is dropped, and the race on screen stays as
 from __future__ import annotations
 
 import functools
+import json
 import math
 from dataclasses import replace
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 import streamlit as st
 
 from optviz import presets
-from optviz.app.state import PREFIX, SETTINGS, current, set_start
+from optviz.app.state import PREFIX, SETTINGS, current, set_start, start_point
 from optviz.checks import show
 from optviz.engine.optimizers import OPTIMIZERS
 from optviz.link import from_query, to_query
@@ -49,27 +50,30 @@ def checked(value: Any, settings: RaceSettings) -> dict[str, Any] | None:
 def check_change(value: Any, settings: RaceSettings) -> dict[str, Any]:
     """The change the page sent, checked against the settings; ValueError says what is wrong with it."""
     if not isinstance(value, dict):
-        raise ValueError(f"a live change must be an object, got {show(repr(value))}")
+        raise ValueError(f"a live change must be an object, got {quoted(value)}")
     seq = whole_number("seq", value.get("seq", 0), 0)
     have = _have(value.get("have"), len(settings.competitors))
     if "start" in value:
         start = value["start"]
         if not isinstance(start, list | tuple) or len(start) != 2:
-            raise ValueError(f"start must be a pair [x, y], got {show(repr(start))}")
+            raise ValueError(f"start must be a pair [x, y], got {quoted(start)}")
         x, y = (finite_number("start", v) for v in start)
         rx, ry = start_ranges(settings.surface_object())
         if not (rx.contains(x) and ry.contains(y)):
             raise ValueError(f"start ({x:g}, {y:g}) is outside the plotted region of {settings.surface}")
-        return {"seq": seq, "start": (x, y), "have": have}
+        return {"seq": seq, "start": start_point(settings, (x, y)), "have": have}
     runner = whole_number("runner", value.get("runner"), 0, len(settings.competitors) - 1)
     name = value.get("name")
     optimizer = settings.competitors[runner].optimizer
     if name not in OPTIMIZERS[optimizer].uses:
-        raise ValueError(
-            f"{show(repr(name))} is not a hyperparameter of competitor {runner + 1} ({optimizer})"
-        )
+        raise ValueError(f"{quoted(name)} is not a hyperparameter of competitor {runner + 1} ({optimizer})")
     number = HYPERPARAMETERS[name].check(value.get("value"))
     return {"seq": seq, "runner": runner, "name": name, "value": number, "have": have}
+
+
+def quoted(value: Any) -> str:
+    """What the page sent, quoted for a message as it was written (JSON), cut short."""
+    return show(value if isinstance(value, str) else json.dumps(value, default=repr))
 
 
 def _have(value: Any, runners: int) -> dict[str, Any] | None:
@@ -184,7 +188,7 @@ def answer(sent: Any) -> bytes:
     "change": a live change}): the same race, controls and references to what the page holds as
     the fragment's rerun would draw. ValueError says what is wrong with what was sent."""
     if not isinstance(sent, dict) or set(sent) != {"settings", "change"}:
-        raise ValueError(f"expected an object with settings and change, got {show(repr(sent))}")
+        raise ValueError(f"expected an object with settings and change, got {quoted(sent)}")
     settings = settings_of(sent["settings"])
     change = check_change(sent["change"], settings)
     changed = applied(settings, change)
@@ -200,9 +204,7 @@ def settings_of(query: Any) -> RaceSettings:
     """The settings a page's link keys stand for. The page sent what the server gave it, so a key
     the link reader would warn about means the keys were not a link this app made: refused."""
     if not isinstance(query, dict) or not 0 < len(query) <= MAX_SETTING_KEYS:
-        raise ValueError(
-            f"settings must be an object of up to {MAX_SETTING_KEYS} keys, got {show(repr(query))}"
-        )
+        raise ValueError(f"settings must be an object of up to {MAX_SETTING_KEYS} keys, got {quoted(query)}")
     for key, value in query.items():
         if not isinstance(value, str) or len(key) > 32 or len(value) > MAX_SETTING_TEXT:
             raise ValueError(f"settings: {show(key)} must be text of up to {MAX_SETTING_TEXT} characters")

@@ -117,12 +117,19 @@ def step_preset(by: int) -> None:
     load(replace(presets.PRESETS[chosen].settings, view=settings.view, tol=settings.tol))
 
 
-def set_start(xy: tuple[float, float]) -> None:
-    """The start point from a click on the contour (or the reset button); runs before the rerun."""
-    settings = current()
+def start_point(settings: RaceSettings, xy: tuple[float, float]) -> tuple[float, float]:
+    """A point clicked or dragged on the map as a start: to 3 decimals (what the link shows), inside
+    the surface's plotted region. A dragged start races from exactly the point its release keeps."""
     rx, ry = start_ranges(settings.surface_object())
     x = min(max(round(float(xy[0]), 3), rx.low), rx.high)
     y = min(max(round(float(xy[1]), 3), ry.low), ry.high)
+    return x, y
+
+
+def set_start(xy: tuple[float, float]) -> None:
+    """The start point from a click on the contour (or the reset button); runs before the rerun."""
+    settings = current()
+    x, y = start_point(settings, xy)
     st.session_state[SETTINGS] = replace(settings, start=(x, y))
     st.session_state[PREFIX + "x0"] = x
     st.session_state[PREFIX + "y0"] = y

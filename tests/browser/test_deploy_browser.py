@@ -219,6 +219,20 @@ def test_a_slider_change_and_a_map_click_update_the_race_over_the_proxied_websoc
     assert len(traffic.sockets) == 1  # both changes went over the page's one proxied websocket
 
 
+def test_live_changes_reach_the_replicas_route_under_the_sub_path(deployment, page):
+    traffic = watch(page)
+    page.goto(deployment.url())
+    revision = wait_for_race(page, timeout=WAIT)
+    slider = page.locator('[data-testid="optviz-live-lr"]').first
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # a live change, then its release
+    wait_for_race(page, revision, timeout=WAIT)
+    assert state(page)["liveLine"] == "direct"
+    posts = [r for r in traffic.responses if r.request.method == "POST"]
+    assert [urlsplit(r.url).path for r in posts] == ["/optviz/api/optviz/live"], [r.url for r in posts]
+    assert posts[0].status == 200 and posts[0].header_value("content-type") == "application/json"
+
+
 def test_a_stopped_replica_hands_its_page_to_the_other_with_a_notice(deployment, page, tmp_path):
     traffic = watch(page)
     page.goto(deployment.url())

@@ -4,6 +4,7 @@ which the link then reproduces."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -14,7 +15,7 @@ import pytest
 import optviz
 from optviz.link import from_query, to_query
 from optviz.settings import RaceSettings
-from tests.browser.harness import PLAYER_JS, state, wait_for_race
+from tests.browser.harness import PLAYER_JS, state, streamlit_server, wait_for_race
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +46,7 @@ DRAG = (
     }
   }
   await new Promise((r) => setTimeout(r, 600));  // the last live race arrives
-  const before = revisions.size;
+  const before = {drawn: revisions.size, rev: root.dataset.revision, line: root.dataset.liveLine};
   if (kind === 'map') target.dispatchEvent(new PointerEvent('pointerup', at(1)));
   else target.dispatchEvent(new Event('change', {bubbles: true}));
   seen.disconnect();
@@ -64,8 +65,9 @@ def test_dragging_a_learning_rate_draws_races_while_the_pointer_moves(page, app_
     page.locator('[data-testid="optviz-live-runner"]').select_option(label="Adam")
     slider = '[data-testid="optviz-live-lr"]'
     page.locator(slider).wait_for()
-    drawn = page.evaluate(DRAG, [slider, 40, "slider"])
-    assert drawn >= 4, drawn  # several distinct races before the release
+    dragged = page.evaluate(DRAG, [slider, 40, "slider"])
+    assert dragged["drawn"] >= 4, dragged  # several distinct races before the release
+    assert dragged["line"] == "direct", dragged  # over the app's live route, not a rerun
     # The release makes it the race's setting: the link carries Adam's new eta ...
     index = next(i for i, c in enumerate(SETTINGS.competitors) if c.optimizer == "adam") + 1
     page.wait_for_function(
@@ -79,17 +81,19 @@ def test_dragging_a_learning_rate_draws_races_while_the_pointer_moves(page, app_
     assert warnings == ()
     lr = settings.competitors[index - 1].lr
     assert lr != 0.001
-    # ... and the race on screen is optviz.run's for it.
+    # ... and the race on screen is optviz.run's for it: the one the live route drew last, to the bit.
     wait_for_race(page, None)
+    page.wait_for_timeout(500)
     shown = state(page)
+    assert shown["revision"] == dragged["rev"]
     run = optviz.run("adam", "beale", start=settings.start, steps=settings.steps, lr=lr)
     assert np.allclose(shown["last"][index - 1], run.xy[-1], rtol=1e-6, atol=1e-6)
 
 
 def test_dragging_the_start_point_moves_every_path_while_the_pointer_moves(page, app_url):
     _open(page, app_url)
-    drawn = page.evaluate(DRAG, ['[data-testid="optviz-contour"]', 40, "map"])
-    assert drawn >= 4, drawn
+    dragged = page.evaluate(DRAG, ['[data-testid="optviz-contour"]', 40, "map"])
+    assert dragged["drawn"] >= 4 and dragged["line"] == "direct", dragged
     page.wait_for_function(
         "(x) => new URLSearchParams(location.search).get('x0') !== x",
         arg=to_query(SETTINGS)["x0"],
@@ -99,6 +103,7 @@ def test_dragging_the_start_point_moves_every_path_while_the_pointer_moves(page,
     assert warnings == () and settings.start != SETTINGS.start
     page.wait_for_timeout(500)
     shown = state(page)
+    assert shown["revision"] == dragged["rev"]  # the live route's last race is the released one
     assert all(np.allclose(first, settings.start, atol=1e-9) for first in shown["first"])
     for i, c in enumerate(settings.competitors):
         if c.optimizer in ("sgd", "minibatch_gd"):
@@ -122,3 +127,25 @@ def test_the_link_after_a_drag_opens_the_same_race(browser, page, app_url):
     wait_for_race(other)
     assert state(other)["last"] == mine["last"]
     other.context.close()
+
+
+@pytest.fixture(scope="module")
+def bare_url(server) -> Iterator[str]:
+    """The page served without the app's live route (`streamlit run optviz/app/script.py`)."""
+    with streamlit_server("optviz/app/script.py", timeout=180) as bare:
+        yield bare.url
+
+
+def test_without_the_live_route_dragging_reruns_the_player_and_still_follows(page, bare_url):
+    _open(page, bare_url)
+    page.locator('[data-testid="optviz-live-runner"]').select_option(label="Adam")
+    dragged = page.evaluate(DRAG, ['[data-testid="optviz-live-lr"]', 40, "slider"])
+    assert dragged["drawn"] >= 3 and dragged["line"] == "host", dragged
+    page.wait_for_function(
+        "(k) => !['0.001', null].includes(new URLSearchParams(location.search).get(k))",
+        arg="c7.lr",  # Adam, the seventh
+        timeout=30_000,
+    )
+    wait_for_race(page, None)
+    page.wait_for_timeout(500)
+    assert state(page)["revision"] == dragged["rev"]

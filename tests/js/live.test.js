@@ -1,7 +1,7 @@
 // Live changes: at most one in flight, the latest value kept, the release always sent.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Coalescer, nearest } from "../../optviz/views/player/src/live.js";
+import { Coalescer, nearest, postChange } from "../../optviz/views/player/src/live.js";
 
 function recorder() {
   const sent = [];
@@ -59,4 +59,44 @@ test("a slider's position is the one nearest the value", () => {
   assert.equal(nearest([0, 0.1, 0.2, 0.5], 0.12), 1);
   assert.equal(nearest([0.001, 0.01, 0.1], 5), 2);
   assert.equal(nearest([0.001, 0.01, 0.1], 0), 0);
+});
+
+// A fetch that answers with `status`, a content type and a body, recording what it was sent.
+function fakeFetch(status, type, body, calls = []) {
+  return async (url, init) => {
+    calls.push([url, init]);
+    return {
+      ok: status >= 200 && status < 300,
+      status,
+      headers: { get: (name) => (name.toLowerCase() === "content-type" ? type : null) },
+      text: async () => body,
+      json: async () => JSON.parse(body),
+    };
+  };
+}
+
+test("a live change is posted as JSON to the route and its answer's text comes back", async () => {
+  const calls = [];
+  const body = { settings: { surface: "beale" }, change: { runner: 0, name: "lr", value: 0.1, seq: 1 } };
+  const text = await postChange("/api/optviz/live", body, fakeFetch(200, "application/json", '{"rev":"r"}', calls));
+  assert.equal(text, '{"rev":"r"}');
+  assert.equal(calls[0][0], "/api/optviz/live");
+  assert.equal(calls[0][1].method, "POST");
+  assert.deepEqual(JSON.parse(calls[0][1].body), body);
+});
+
+test("a refused change brings the server's message, and the line stays", async () => {
+  const refused = fakeFetch(400, "application/json", '{"error":"lr must be finite, got nan"}');
+  await assert.rejects(postChange("/x", {}, refused), { fallback: false, message: "lr must be finite, got nan" });
+  const busy = fakeFetch(429, "application/json", '{"error":"the server is busy"}');
+  await assert.rejects(postChange("/x", {}, busy), { fallback: false, message: "the server is busy" });
+});
+
+test("without a route (a page, not JSON; 404; no network) the host takes the change", async () => {
+  await assert.rejects(postChange("/x", {}, fakeFetch(200, "text/html", "<html>")), { fallback: true });
+  await assert.rejects(postChange("/x", {}, fakeFetch(404, "text/plain", "Not Found")), { fallback: true });
+  const offline = async () => {
+    throw new TypeError("Failed to fetch");
+  };
+  await assert.rejects(postChange("/x", {}, offline), { fallback: true });
 });

@@ -11,6 +11,7 @@ import { SurfaceView } from "./surface3d.js";
 
 const LEGEND_EVERY = 100; // ms between legend value updates while playing
 const HEAD_REACH = 12; // CSS pixels: how near a head the pointer must be for its read-out
+const RELEASE_WAIT_MS = 250; // at most this long a release waits for its race over the direct line
 
 export class Player {
   constructor(host) {
@@ -31,14 +32,23 @@ export class Player {
     this.send = () => {};
     this.released = 0; // the seq of the last release: a live answer older than it is not drawn
     this.coalescer = new Coalescer((name, value) => {
-      if (name !== "live") {
-        this.released = value.seq;
-        this.send(name, value);
-        return;
-      }
       const change = { ...value, have: this.holding() };
       const line = this.data && this.data.live;
       const direct = Boolean(line && line.url && !this.lineDown);
+      if (name !== "live") {
+        // The release reruns the whole page (the link, the results). Over the direct line the chart
+        // shows the released value's race first (the same race: the same revision), and the page's
+        // rerun is asked for once it is drawn: asked for at once, its rendering in the browser would
+        // hold the chart back. A line that does not answer in time does not hold the page back.
+        this.released = value.seq;
+        if (!direct) {
+          this.send(name, value);
+          return;
+        }
+        const wait = new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
+        Promise.race([this.direct(line, change, true), wait]).then(() => this.send(name, value));
+        return;
+      }
       this.root.dataset.liveLine = direct ? "direct" : "host"; // the way the last live change went
       if (direct) this.direct(line, change);
       else this.send("live", change);
@@ -224,19 +234,19 @@ export class Player {
     this.play();
   }
 
-  // A live change over the direct line: its answer is drawn as the host's data would be (unless a
-  // release came after it). A refused change is answered with nothing drawn, so the next value
-  // goes out; without a line the host takes this change and the ones after it.
-  direct(line, change) {
-    postChange(line.url, { settings: line.settings, change }).then(
+  // A change over the direct line: its answer is drawn as the host's data would be, unless a later
+  // release made it old. A refused change is answered with nothing drawn, so the next value goes
+  // out; without a line the host takes this change and the ones after it (a release, it has).
+  direct(line, change, release = false) {
+    return postChange(line.url, { settings: line.settings, change }).then(
       (answer) => {
-        if (!this.destroyed && change.seq > this.released) this.update(raceData(answer));
+        if (!this.destroyed && change.seq >= this.released) this.update(raceData(answer));
       },
       (refused) => {
         if (this.destroyed) return;
         if (refused.fallback) {
           this.lineDown = true;
-          this.send("live", change);
+          if (!release) this.send("live", change);
         } else {
           console.warn(`optviz: live change not raced: ${refused.message}`);
           this.coalescer.answered(change.seq);

@@ -1,17 +1,25 @@
 """The race while a control is dragged: every value the player sends while the pointer moves is
 raced at once, and the release makes it the race's setting.
 
-The player (a component inside a fragment, `page.live_race`) sends ("live", change) on every move
-of a live slider or of a dragged start point, and ("commit", change) on release. A change is a
+The player (a component inside a fragment, `page.live_race`) sends a live change on every move of
+a live slider or of a dragged start point, and ("commit", change) on release. A change is a
 competitor's hyperparameter ({"runner": i, "name": "lr", "value": 0.02}) or a start point
-({"start": [x, y]}), with the sequence number `seq` the player counts up. A live change reruns
-only the fragment: the race with that one value changed, whose payload carries the `seq` back so
-the player knows its change was drawn and sends the next one (one in flight: values that arrive
-meanwhile are coalesced in the page). The release writes the change into the settings, and the
-whole page reruns: the sidebar, the results, the notes and the link follow.
+({"start": [x, y]}), with the sequence number `seq` the player counts up. The answer is the race
+with that one value changed, whose data carries the `seq` back so the player knows its change was
+drawn and sends the next one (one in flight: values that arrive meanwhile are coalesced in the
+page). A live change goes one of two ways:
+
+- over the direct line, when the app is served with its route (`direct_line`, `answer`,
+  `optviz.app.live_endpoint`): the player posts it with the settings it applies to, and draws the
+  answer; nothing on the page reruns;
+- else through the component, as ("live", change): it reruns only the fragment (`on_live`).
+
+The release writes the change into the settings, and the whole page reruns: the sidebar, the
+results, the notes and the link follow.
 
 What arrives from the page is input like any other: a change that is malformed, out of range or
-for a competitor that does not exist is dropped, and the race on screen stays as it was.
+for a competitor that does not exist is refused (`check_change` says why), and the race on screen
+stays as it was.
 """
 
 from __future__ import annotations

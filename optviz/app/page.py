@@ -77,9 +77,10 @@ def race_view(settings: RaceSettings, race: Race) -> None:
 
 @st.fragment
 def live_race(settings: RaceSettings) -> None:
-    """The player, rerun on its own while a control is dragged (`optviz.app.live`): the race with
-    the dragged value. A release, a click or the speed menu reruns the whole page, so that the
-    sidebar, the results and the link show it too."""
+    """The player. While a control is dragged, the player asks the app's live route for each value's
+    race (`optviz.app.live_endpoint`); served without that route, this fragment reruns on its own
+    for it instead (`optviz.app.live`). A release, a click or the speed menu reruns the whole page,
+    so that the sidebar, the results and the link show it too."""
     if st.session_state.pop(live.FULL_RERUN, False):
         st.rerun(scope="app")
     shown, race, change = live.shown(settings, st.session_state.get(live.LIVE))

@@ -120,6 +120,7 @@ class Stats:
     moves: int = 0  # pointer moves to a new value
     sent: int = 0  # live changes sent
     answers: int = 0  # races drawn that answer a change in flight while dragging
+    routed: int = 0  # races drawn that the live route sent (the rest came over the websocket)
     lags: list[float] = field(default_factory=list)  # pointer at a value -> the race showing it
     commits: list[float] = field(default_factory=list)  # release -> the race showing the value
     pages: list[float] = field(default_factory=list)  # release -> the whole page finished
@@ -183,6 +184,7 @@ class Dragger:
         # the posts under way (more than one only after a change went unanswered for GIVE_UP).
         self.http: httpx.AsyncClient | None = None
         self.posts: set[asyncio.Task] = set()
+        self.closing = False
 
     def error(self, message: str) -> None:
         self.stats.errors.append(message)
@@ -211,6 +213,9 @@ class Dragger:
         return True
 
     async def close(self) -> None:
+        # The reader may still take a message or the close itself (a cancel that comes as the
+        # message does is lost in asyncio.wait_for on Python 3.11): the close is not a dropped connection.
+        self.closing = True
         if self.reader is not None:
             self.reader.cancel()
         for post in list(self.posts):
@@ -219,6 +224,9 @@ class Dragger:
         if self.http is not None:
             await self.http.aclose()
         await self.session.close()
+        if self.reader is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.reader
 
     # The page's side.
 
@@ -333,6 +341,7 @@ class Dragger:
                 )
             return
         self.draw(sent)
+        self.stats.routed += 1
         await self.race(seq, at)
 
     async def answered(self, seq: int, at: float, drawn: bool = True) -> None:
@@ -368,7 +377,8 @@ class Dragger:
             except TimeoutError:
                 continue
             if msg is None:
-                self.error("the connection dropped")
+                if not self.closing:
+                    self.error("the connection dropped")
                 self.released.set()
                 return
             try:

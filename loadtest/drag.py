@@ -1,7 +1,8 @@
 """A class dragging sliders at once: many sessions on one server, each dragging a learning rate live.
 
     python -m loadtest.drag [--sessions 30] [--duration 120] [--period 10] [--burst 2] [--span 30]
-                            [--own-races] [--url http://host:port[/path/]] [--pid PID] [--seed 0]
+                            [--line direct|host ...] [--own-races] [--seed 0]
+                            [--url http://host:port[/path/] [--pid PID] | --app PATH]
     python -m loadtest.drag --ramp [--counts 5 10 20 30 40 60] [--ramp-duration 40]
 
 Each session opens the race settings' defaults at 500 steps (the lecture's seven optimizers on the
@@ -10,16 +11,29 @@ random moment, so the sessions are staggered) drags that competitor's η slider 
 seconds, then lets go. While dragging, the emulated pointer moves at 60 Hz one slider position per
 frame, back and forth over `--span` positions either side of the competitor's own value (30
 positions: a decade), and the session does what the player does in the browser
-(`optviz/views/player/src/live.js`, `Coalescer`): each new value goes to the server as a ("live",
-change) event of the player's component, rerunning only the player's fragment; at most one change is
+(`optviz/views/player/src/player.js`, `live.js`: `Coalescer`, `postChange`): at most one change is
 in flight, a value that comes meanwhile waits (replacing the one waiting before), and when the race
-answering the change in flight arrives (the player's new payload, whose `live.seq` is the change's)
-the waiting value goes out. A change unanswered for 2 s no longer holds the next one back, as in the
-page. Like the page, each change says which runs it already holds (`have`), so an answer carries
-only the run that changed. At the end of a burst the session sends ("commit", value), the release,
-which reruns the whole page. The server keeps every run it made (keyed on all it depends on), so
-sessions dragging the same competitor share runs, and a value dragged over again costs less the
-second time; with `--own-races` each session races from its own start point, sharing nothing.
+answering the change in flight arrives (its `live.seq` is the change's) the waiting value goes out.
+A change unanswered for 2 s no longer holds the next one back, as in the page. Like the page, each
+change says which runs it already holds (`have`), so an answer carries only the run that changed
+and refers to the others (`{"same": digest}`), which the session resolves from the runs it holds.
+At the end of a burst the session sends ("commit", value) through the player's component over
+Streamlit's websocket, the release, which reruns the whole page. The server keeps every run it made
+(keyed on all it depends on), so sessions dragging the same competitor share runs, and a value
+dragged over again costs less the second time; with `--own-races` each session races from its own
+start point, sharing nothing.
+
+How a live change travels (`--line`, default direct):
+- direct: as the page does when its data names the live route (`live.url`, `live.settings`:
+  `optviz.app.live_endpoint`): an HTTP POST of {"settings": live.settings, "change": change} to that
+  path on the server's origin, over a kept-alive connection of the session's own; the answer is the
+  player's data, drawn without rerunning anything. A refusal (4xx) lets the next value go out, as
+  in the page; 429 (the server shedding a flood) is counted apart, any other is an error. A server
+  whose page names no route (`streamlit run optviz/app/script.py`) cannot be dragged this way: the
+  run stops with a message saying so.
+- host: the way the page takes without a route: a ("live", change) event of the player's component
+  over the websocket, rerunning only the player's fragment. The route need not be there.
+`--line direct host` runs each in turn on the same server and compares them.
 
 Measured, as the player would see it:
 - lag: from the moment the pointer moved to a value to the arrival of the race showing it (the
@@ -27,19 +41,23 @@ Measured, as the player would see it:
 - updates drawn per second while dragging, per session and over all;
 - release: from the commit to the race showing the released value, and to the whole page finished;
 - errors: exceptions and error boxes on the page, answers that do not match the change they name
-  (a seq never sent, a value other than the one sent, a run the session does not hold), changes or
-  releases never answered (`--timeout`), dropped connections;
+  (a seq other than the one sent, a value other than the one sent, a run the session does not
+  hold, settings other than the ones sent), refusals other than 429, changes or releases never
+  answered (`--timeout`), dropped connections;
 - the server process's CPU (% of one core, from /proc/<pid>/stat) and resident memory (peak); the
   machine's load average, the cores it kept busy and the share of the time some task waited for a
   CPU (/proc/pressure/cpu): other work on the machine shows here.
 
 `--ramp` runs the drag for each count of sessions in `--counts` in turn (on one server, fresh
 sessions each time, `--ramp-duration` seconds each) and reports the largest count whose p95 lag is
-within 250 ms; it stops after the first count over it (`--ramp-all`: runs every count).
+within 250 ms with no errors and no change refused; it stops after the first count over it
+(`--ramp-all`: runs every count).
 
-Without `--url` it starts its own server with the project's `.streamlit/config.toml`. `--url` takes a
-running server or a proxy in front of one, a path included (http://host:port/optviz/); give the
-server's process id with `--pid` to have its CPU and memory measured.
+Without `--url` it starts its own server with the project's `.streamlit/config.toml`, serving
+`--app` (default app.py: the page with the live route; optviz/app/script.py: the bare page, without
+it). `--url` takes a running server or a proxy in front of one, a path included
+(http://host:port/optviz/); give the server's process id with `--pid` to have its CPU and memory
+measured.
 """
 
 from __future__ import annotations
@@ -52,11 +70,14 @@ import math
 import os
 import random
 import statistics
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+
+import httpx
 
 from loadtest.client import PLAYER_KEY, AppSession
 from loadtest.load import machine_busy, percentile, warm_up
@@ -99,10 +120,12 @@ class Stats:
     moves: int = 0  # pointer moves to a new value
     sent: int = 0  # live changes sent
     answers: int = 0  # races drawn that answer a change in flight while dragging
+    routed: int = 0  # races drawn that the live route sent (the rest came over the websocket)
     lags: list[float] = field(default_factory=list)  # pointer at a value -> the race showing it
     commits: list[float] = field(default_factory=list)  # release -> the race showing the value
     pages: list[float] = field(default_factory=list)  # release -> the whole page finished
     gave_up: int = 0  # changes sent while one was in flight for over GIVE_UP
+    busy: int = 0  # live changes the route refused with 429 (the server shedding load)
     late_frames: list[float] = field(default_factory=list)  # pointer moves' lateness (this script's load)
     errors: list[str] = field(default_factory=list)
 
@@ -111,13 +134,36 @@ class Stats:
         return self.answers / self.dragging if self.dragging else 0.0
 
 
+LINES = ("direct", "host")  # how live changes travel: the live route, or the component's events
+
+
+def no_route(url: str) -> str:
+    return (
+        f"the page at {url} names no live route (its player data has no live.url): the server runs the "
+        "page without optviz.app.live_endpoint (e.g. `streamlit run optviz/app/script.py`); serve "
+        "app.py or `python -m optviz serve`, or drag over the websocket with --line host"
+    )
+
+
+def origin(url: str) -> str:
+    """scheme://host:port of `url`: the live route's path (`live.url`) already has the base path."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 class Dragger:
     """A session whose user drags one competitor's η slider: the player's side of a live change."""
 
-    def __init__(self, url: str, rng: random.Random, timeout: float = TIMEOUT, own: bool = False) -> None:
+    def __init__(
+        self, url: str, rng: random.Random, timeout: float = TIMEOUT, own: bool = False, line: str = "direct"
+    ) -> None:
+        if line not in LINES:
+            raise ValueError(f"line must be one of {LINES}, got {line!r}")
+        self.url = url
         self.session = AppSession(url, own_race(rng) if own else QUERY)
         self.rng = rng
         self.timeout = timeout
+        self.line = line
         self.stats = Stats()
         self.positions = list(HYPERPARAMETERS[PARAM].fine)
         self.fragment: str | None = None
@@ -130,9 +176,15 @@ class Dragger:
         self.values: dict[int, float] = {}  # value sent with each seq
         self.drag = False
         self.release: dict[str, Any] | None = None  # {seq, value, at, drawn} while a release is pending
+        self.released_seq = 0  # the last release's seq: a direct answer older than it is not drawn
         self.released = asyncio.Event()
         self.lock = asyncio.Lock()
         self.reader: asyncio.Task | None = None
+        # The direct line: one kept-alive client per session, as a browser tab keeps its connection;
+        # the posts under way (more than one only after a change went unanswered for GIVE_UP).
+        self.http: httpx.AsyncClient | None = None
+        self.posts: set[asyncio.Task] = set()
+        self.closing = False
 
     def error(self, message: str) -> None:
         self.stats.errors.append(message)
@@ -146,33 +198,60 @@ class Dragger:
             self.error(f"first load: {detail}" if not result.clean else "first load: no player in a fragment")
             return False
         self.draw(json.loads(player.bytes))
+        if self.line == "direct":
+            if not self.data["live"].get("url"):
+                self.error(f"first load: {no_route(self.url)}")
+                return False
+            self.http = httpx.AsyncClient(
+                base_url=origin(self.url),
+                timeout=self.timeout,
+                headers={"Content-Type": "application/json"},
+                limits=httpx.Limits(max_connections=4, max_keepalive_connections=1),
+            )
         self.stats.runner = self.rng.randrange(len(self.data["runners"]))
         self.reader = asyncio.create_task(self.read())
         return True
 
     async def close(self) -> None:
+        # The reader may still take a message or the close itself (a cancel that comes as the
+        # message does is lost in asyncio.wait_for on Python 3.11): the close is not a dropped connection.
+        self.closing = True
         if self.reader is not None:
             self.reader.cancel()
+        for post in list(self.posts):
+            post.cancel()
+        await asyncio.gather(*self.posts, return_exceptions=True)
+        if self.http is not None:
+            await self.http.aclose()
         await self.session.close()
+        if self.reader is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.reader
 
     # The page's side.
 
-    def draw(self, sent: dict[str, Any]) -> None:
-        """Takes a payload as the player does (`Player.resolve`): references to runs it holds are
-        replaced by them, and a reference to one it does not hold is an error."""
+    def resolve(self, sent: dict[str, Any], keep: bool = True) -> dict[str, Any]:
+        """A payload taken as the player takes it (`Player.resolve`): references to runs it holds are
+        replaced by them, and a reference to one it does not hold is an error. `keep`: the runs
+        shown become the ones held (an answer the player does not draw leaves them as they were)."""
         runners = []
         for r in sent["runners"]:
             run = self.held.get(r["same"]) if "same" in r else r
             if run is None:
                 raise LookupError(f"the race refers to a run this page does not hold: {r['same']}")
             runners.append(run)
-            if "digest" in run:  # the runners shown are the most recent (data.js `heldRunners`)
-                self.held.pop(run["digest"], None)
-                self.held[run["digest"]] = run
-        while len(self.held) > 64:
-            self.held.pop(next(iter(self.held)))
+        if keep:
+            for run in runners:
+                if "digest" in run:  # the runners shown are the most recent (data.js `heldRunners`)
+                    self.held.pop(run["digest"], None)
+                    self.held[run["digest"]] = run
+            while len(self.held) > 64:
+                self.held.pop(next(iter(self.held)))
         surface = self.data["surface"] if "same" in sent["surface"] else sent["surface"]
-        self.data = {**sent, "runners": runners, "surface": surface}
+        return {**sent, "runners": runners, "surface": surface}
+
+    def draw(self, sent: dict[str, Any]) -> None:
+        self.data = self.resolve(sent)
 
     def holding(self) -> dict[str, Any]:
         return {
@@ -180,9 +259,9 @@ class Dragger:
             "runners": [r["digest"] for r in self.data["runners"]],
         }
 
-    def shown(self) -> float:
-        """The dragged hyperparameter's value in the race drawn last."""
-        return float(self.data["live"]["runners"][self.stats.runner][PARAM])
+    def shown(self, data: dict[str, Any] | None = None) -> float:
+        """The dragged hyperparameter's value in the race drawn last (or in `data`)."""
+        return float((data or self.data)["live"]["runners"][self.stats.runner][PARAM])
 
     async def send(self, event: str, change: dict[str, Any]) -> None:
         async with self.lock:
@@ -201,13 +280,77 @@ class Dragger:
         self.inflight = {"seq": self.seq, "at": time.perf_counter(), "input": input_at}
         self.stats.sent += 1
         change = {"runner": self.stats.runner, "name": PARAM, "value": value, "seq": self.seq}
-        await self.send("live", {**change, "have": self.holding()})
+        change["have"] = self.holding()
+        if self.http is None:
+            await self.send("live", change)
+        else:
+            # The page does not wait for the answer before the pointer moves on: neither does this.
+            post = asyncio.create_task(self.post(change))
+            self.posts.add(post)
+            post.add_done_callback(self.posts.discard)
 
-    async def answered(self, seq: int, at: float) -> None:
-        """A race arrived answering changes up to `seq` (`Coalescer.answered`)."""
+    async def post(self, change: dict[str, Any]) -> None:
+        """A live change over the direct line (`Player.direct`, `postChange`), and what answers it."""
+        seq, line = change["seq"], self.data["live"]
+        body = {"settings": line["settings"], "change": change}
+        try:
+            response = await self.http.post(line["url"], content=json.dumps(body))
+            at = time.perf_counter()
+        except httpx.HTTPError as error:
+            # The page takes the line for down and gives this change and the ones after to the host.
+            self.error(f"the live route did not answer change {seq}: {type(error).__name__}: {error}")
+            await self.http.aclose()
+            self.http = None
+            await self.send("live", change)
+            return
+        if response.status_code != 200:
+            try:
+                message = response.json()["error"]
+            except (ValueError, KeyError, TypeError):
+                message = f"no JSON message: {response.text[:200]!r}"
+            if response.status_code == 429:
+                self.stats.busy += 1
+            else:
+                self.error(f"change {seq} refused: {response.status_code} {message}")
+            # Refused: nothing is drawn, and the value waiting goes out (`Coalescer.answered`).
+            await self.answered(seq, at, drawn=False)
+            return
+        try:
+            await self.direct_answer(body, response.json(), at)
+        except Exception as error:  # an answer the page could not take
+            self.error(f"the answer to change {seq}: {type(error).__name__}: {error}")
+
+    async def direct_answer(self, body: dict[str, Any], sent: dict[str, Any], at: float) -> None:
+        """The route's answer to the change in `body`: it must name that change and show its value,
+        refer only to runs the session holds, and keep the settings the change applied to."""
+        seq = body["change"]["seq"]
+        answers = sent["live"]["seq"]
+        if answers != seq:
+            self.error(f"the answer to change {seq} says it answers change {answers}")
+            return
+        if (
+            sent["live"].get("settings") != body["settings"]
+            or sent["live"].get("url") != self.data["live"]["url"]
+        ):
+            self.error(f"the answer to change {seq} names another line or other settings than the ones sent")
+        if seq <= self.released_seq:  # a release came after it: checked, not drawn (`Player.direct`)
+            stale = self.resolve(sent, keep=False)
+            if not math.isclose(self.shown(stale), self.values[seq], rel_tol=1e-9):
+                self.error(
+                    f"the answer to change {seq} shows η = {self.shown(stale)}, not {self.values[seq]}"
+                )
+            return
+        self.draw(sent)
+        self.stats.routed += 1
+        await self.race(seq, at)
+
+    async def answered(self, seq: int, at: float, drawn: bool = True) -> None:
+        """A race arrived answering changes up to `seq` (`Coalescer.answered`); `drawn`: False for a
+        change the route refused, which lets the next value go out without a race to count."""
         if self.inflight and seq >= self.inflight["seq"]:
-            self.stats.lags.append(at - self.inflight["input"])
-            self.stats.answers += 1
+            if drawn:
+                self.stats.lags.append(at - self.inflight["input"])
+                self.stats.answers += 1
             self.inflight = None
             if self.pending:
                 await self.live(*self.pending)
@@ -217,13 +360,14 @@ class Dragger:
         self.pending = None
         self.inflight = None
         self.seq += 1
+        self.released_seq = self.seq
         self.released.clear()
         self.release = {"seq": self.seq, "value": value, "at": time.perf_counter(), "drawn": False}
         await self.send(
             "commit", {"runner": self.stats.runner, "name": PARAM, "value": value, "seq": self.seq}
         )
 
-    # What comes back.
+    # What comes back over the websocket.
 
     async def read(self) -> None:
         """Every message from the server, as long as the session lasts."""
@@ -233,7 +377,8 @@ class Dragger:
             except TimeoutError:
                 continue
             if msg is None:
-                self.error("the connection dropped")
+                if not self.closing:
+                    self.error("the connection dropped")
                 self.released.set()
                 return
             try:
@@ -263,7 +408,10 @@ class Dragger:
             if msg.delta.fragment_id:
                 self.fragment = msg.delta.fragment_id
             self.draw(json.loads(element.bidi_component.bytes))
-            await self.race(int(self.data["live"]["seq"]), at)
+            seq = int(self.data["live"]["seq"])
+            if seq > 0 and self.http is not None:
+                self.error(f"the host answered change {seq}, which went over the direct line")
+            await self.race(seq, at)
 
     async def race(self, seq: int, at: float) -> None:
         """A new race drawn: checked against the change it says it answers."""
@@ -332,11 +480,12 @@ class Dragger:
 
 async def run_drag(
     url: str, sessions: int, duration: float, period: float = 10.0, burst: float = 2.0, span: int = 30,
-    seed: int = 0, arrive: float = 10.0, timeout: float = TIMEOUT, own: bool = False,
+    seed: int = 0, arrive: float = 10.0, timeout: float = TIMEOUT, own: bool = False, line: str = "direct",
 ) -> list[Stats]:  # fmt: skip
     """`sessions` dragging users on the server at `url`: all open the page (within `arrive` seconds),
-    then drag for `duration` seconds. Returns what each saw. `own`: each on a race of its own."""
-    draggers = [Dragger(url, random.Random(seed * 1000 + i), timeout, own) for i in range(sessions)]
+    then drag for `duration` seconds. Returns what each saw. `own`: each on a race of its own;
+    `line`: how live changes travel (`LINES`)."""
+    draggers = [Dragger(url, random.Random(seed * 1000 + i), timeout, own, line) for i in range(sessions)]
 
     async def opened(i: int, d: Dragger) -> bool:
         await asyncio.sleep(arrive * i / max(1, sessions))
@@ -427,7 +576,7 @@ async def measured(url: str, pid: int | None, sessions: int, duration: float, **
     waited = None if waited0 is None else (cpu_pressure() - waited0) / wall
     return Run(
         sessions, duration, stats, usage, load0, loadavg(), (time.process_time() - own0) / wall,
-        (machine_busy() - busy0) / wall, waited,
+        (machine_busy() - busy0) / wall, waited, options.get("line", "direct"),
     )  # fmt: skip
 
 
@@ -453,6 +602,16 @@ class Run:
     own_cpu: float  # this script's CPU, cores
     machine: float  # cores the whole machine kept busy (every process, other work included)
     waited: float | None  # share of the time some task waited for a CPU (/proc/pressure/cpu)
+    line: str = "direct"  # how the live changes travelled
+
+    @property
+    def busy(self) -> int:
+        return sum(s.busy for s in self.stats)
+
+    @property
+    def within_target(self) -> bool:
+        """p95 lag within TARGET, with every change raced and every answer right."""
+        return self.p95 <= TARGET and not self.errors and not self.busy
 
     @property
     def lags(self) -> list[float]:
@@ -500,7 +659,8 @@ def report(run: Run, per_session: bool = True) -> None:
     pages = [c for x in s for c in x.pages]
     rates = [x.rate for x in s if x.dragging]
     bursts = sum(x.bursts for x in s)
-    print(f"sessions: {run.sessions}  duration: {run.duration:g} s  bursts: {bursts}  pointer moves: "
+    print(f"line: {run.line}  sessions: {run.sessions}  duration: {run.duration:g} s  bursts: {bursts}  "
+          f"pointer moves: "
           f"{sum(x.moves for x in s)}  live changes sent: {sum(x.sent for x in s)}  "
           f"races drawn while dragging: {sum(x.answers for x in s)}")  # fmt: skip
     print(f"updates drawn per second while dragging: overall {run.rate:.1f}  per session: median "
@@ -515,6 +675,8 @@ def report(run: Run, per_session: bool = True) -> None:
     gave_up = sum(x.gave_up for x in s)
     if gave_up:
         print(f"changes sent past one unanswered for {GIVE_UP:g} s: {gave_up}")
+    if run.busy:
+        print(f"live changes refused as the server was busy (429): {run.busy}")
     errors = run.errors
     print(f"errors: {len(errors)}")
     for e in errors[:10]:
@@ -534,30 +696,45 @@ def report(run: Run, per_session: bool = True) -> None:
 
 
 def ramp_report(runs: list[Run]) -> None:
-    print(f"{'sessions':>8} {'drawn/s':>7} {'lag p50':>7} {'p90':>5} {'p95':>5} {'p99':>5} "
-          f"{'release p50':>11} {'errors':>6} {'CPU %':>5} {'RSS MB':>6} {'machine':>7} {'waiting':>7} "
-          f"{'load avg':>15}")  # fmt: skip
+    """One row per run: a ramp's counts, or the lines compared."""
+    print(f"{'line':>6} {'sessions':>8} {'drawn/s':>7} {'lag p50':>7} {'p90':>5} {'p95':>5} {'p99':>5} "
+          f"{'release p50':>11} {'errors':>6} {'429':>4} {'CPU %':>5} {'RSS MB':>6} {'machine':>7} "
+          f"{'waiting':>7} {'load avg':>15}")  # fmt: skip
     for r in runs:
         commits = [c for x in r.stats for c in x.commits]
         cpu = f"{r.usage.cpu:.0f}" if r.usage else "-"
         rss = f"{r.usage.rss_peak:.0f}" if r.usage else "-"
         waited = "-" if r.waited is None else f"{100 * r.waited:.0f}%"
-        print(f"{r.sessions:>8} {r.rate:>7.1f} {ms(r.lags, 0.5):>7} {ms(r.lags, 0.9):>5} "
+        print(f"{r.line:>6} {r.sessions:>8} {r.rate:>7.1f} {ms(r.lags, 0.5):>7} {ms(r.lags, 0.9):>5} "
               f"{ms(r.lags, 0.95):>5} {ms(r.lags, 0.99):>5} {ms(commits, 0.5):>11} {len(r.errors):>6} "
-              f"{cpu:>5} {rss:>6} {r.machine:>7.2f} {waited:>7} {r.load_after:>15}")  # fmt: skip
-    print("(CPU %: the server's, of one core; machine: cores busy, every process; waiting: share of the "
-          "time some task waited for a CPU; load avg: 1, 5, 15 min at the end)")  # fmt: skip
-    good = [r.sessions for r in runs if r.p95 <= TARGET and not r.errors]
-    print(f"largest count with p95 lag <= {1000 * TARGET:.0f} ms and no errors: "
-          f"{max(good) if good else 'none'}")  # fmt: skip
+              f"{r.busy:>4} {cpu:>5} {rss:>6} {r.machine:>7.2f} {waited:>7} {r.load_after:>15}")  # fmt: skip
+    print("(429: live changes the server refused as busy; CPU %: the server's, of one core; machine: cores "
+          "busy, every process; waiting: share of the time some task waited for a CPU; load avg: 1, 5, "
+          "15 min at the end)")  # fmt: skip
+    for line in dict.fromkeys(r.line for r in runs):
+        good = [r.sessions for r in runs if r.line == line and r.within_target]
+        print(f"{line}: largest count with p95 lag <= {1000 * TARGET:.0f} ms, no errors and no change "
+              f"refused: {max(good) if good else 'none'}")  # fmt: skip
+
+
+async def route_of(url: str) -> str | None:
+    """The live route the page at `url` names (`live.url` in the player's data), or None."""
+    session = AppSession(url, QUERY)
+    try:
+        result = await session.open(timeout=TIMEOUT)
+        if not result.clean or session.player is None:
+            raise RuntimeError(f"the page at {url} did not load: {result.status} {result.exceptions}")
+        return json.loads(session.player.bytes).get("live", {}).get("url") or None
+    finally:
+        await session.close()
 
 
 @contextlib.contextmanager
-def target(url: str | None, pid: int | None) -> Iterator[tuple[str, int | None]]:
+def target(url: str | None, pid: int | None, app: str = "app.py") -> Iterator[tuple[str, int | None]]:
     if url:
         yield url.rstrip("/"), pid
     else:
-        with serve(timeout=300) as server:
+        with serve(app=app, timeout=300) as server:
             yield server.url, server.pid
 
 
@@ -577,6 +754,11 @@ def main(argv: list[str] | None = None) -> int:
         "--span", type=int, default=30, help="slider positions either side of the value (default 30)"
     )
     parser.add_argument(
+        "--line", nargs="+", choices=LINES, default=["direct"],
+        help="how live changes travel: direct (the live route, default), host (the websocket); "
+        "both: each in turn, compared",
+    )  # fmt: skip
+    parser.add_argument(
         "--ramp", action="store_true", help="run each of --counts and find the largest within 250 ms"
     )
     parser.add_argument("--counts", type=int, nargs="+", default=[5, 10, 20, 30, 40, 60])
@@ -584,6 +766,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ramp-all", action="store_true", help="run every count, even past the target")
     parser.add_argument("--url", help="a running server or proxy (default: start one)")
     parser.add_argument("--pid", type=int, help="the process id of the server at --url (for CPU and memory)")
+    parser.add_argument(
+        "--app", default="app.py",
+        help="the app the server started without --url serves (default app.py; optviz/app/script.py: "
+        "the page without the live route)",
+    )  # fmt: skip
     parser.add_argument(
         "--timeout", type=float, default=TIMEOUT, help="seconds before an answer counts as lost"
     )
@@ -595,32 +782,41 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.duration <= 0 or args.burst <= 0 or args.period < args.burst:
         parser.error("--sessions >= 1, --duration > 0, and 0 < --burst <= --period")
+    lines = list(dict.fromkeys(args.line))
     options = {"period": args.period, "burst": args.burst, "span": args.span, "seed": args.seed,
                "timeout": args.timeout, "own": args.own_races}  # fmt: skip
 
-    with target(args.url, args.pid) as (url, pid):
+    with target(args.url, args.pid, args.app) as (url, pid):
         warm_up(url)
+        route = asyncio.run(route_of(url))
+        if "direct" in lines and route is None:
+            print(f"cannot drag over the direct line: {no_route(url)}", file=sys.stderr)
+            return 2
         print(f"server: {url}{'' if pid else ' (no --pid: its CPU and memory are not measured)'}  "
-              f"race: {len(SETTINGS.competitors)} competitors x {SETTINGS.steps} steps on "
-              f"{SETTINGS.surface}  burst: {args.burst:g} s every {args.period:g} s, pointer at "
-              f"{1 / FRAME:.0f} Hz over ±{args.span} positions of η"
+              f"live route: {route or 'none'}  race: {len(SETTINGS.competitors)} competitors x "
+              f"{SETTINGS.steps} steps on {SETTINGS.surface}  burst: {args.burst:g} s every "
+              f"{args.period:g} s, pointer at {1 / FRAME:.0f} Hz over ±{args.span} positions of η"
               f"{'  each session on its own race' if args.own_races else ''}")  # fmt: skip
-        if not args.ramp:
-            run = asyncio.run(measured(url, pid, args.sessions, args.duration, **options))
-            report(run)
-            failed = bool(run.errors)
-        else:
-            runs: list[Run] = []
-            for count in args.counts:
-                run = asyncio.run(measured(url, pid, count, args.ramp_duration, **options))
+        runs: list[Run] = []
+        for line in lines:
+            if not args.ramp:
+                run = asyncio.run(measured(url, pid, args.sessions, args.duration, **options, line=line))
                 runs.append(run)
-                print(f"--- {count} sessions, {args.ramp_duration:g} s")
+                if len(lines) > 1:
+                    print(f"--- {line} line")
+                report(run)
+                continue
+            for count in args.counts:
+                run = asyncio.run(measured(url, pid, count, args.ramp_duration, **options, line=line))
+                runs.append(run)
+                print(f"--- {line} line, {count} sessions, {args.ramp_duration:g} s")
                 report(run, per_session=False)
                 if run.p95 > TARGET and not args.ramp_all:
                     break
+        if args.ramp or len(runs) > 1:
             print()
             ramp_report(runs)
-            failed = any(r.errors for r in runs)
+        failed = any(r.errors for r in runs)
         if not healthy(url):
             print("the server stopped answering")
             failed = True

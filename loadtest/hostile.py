@@ -12,7 +12,15 @@
 3. Live changes no player would send (the values sent while a control is dragged, and at release):
    malformed, out of range, for a competitor or a hyperparameter that does not exist. Each must be
    dropped without an exception, and a real change must still race afterwards.
-4. After each batch, the server must still answer a normal page.
+4. The live route (`POST <base>/api/optviz/live`, the page's direct line for live changes): bodies
+   too large (413), not JSON, JSON of the wrong shape, settings that are not a link this app made
+   (unknown keys, a bad surface, huge values), every change of 3, NaN, infinities and numbers beyond
+   any float (400), a race the engine refuses (422). Each refusal must be JSON whose message quotes
+   the input where it can, never a 5xx; other methods are never raced; a `have` full of junk is
+   ignored (200, the answer refers to no run the page did not name). Then a flood: waves of 300 concurrent
+   changes, each raced or refused as busy (429), while a normal session dragging a slider over the
+   route must still get its changes answered, and its release drawn.
+5. After each batch, the server must still answer a normal page.
 
 Prints the counts and every failure; exits 1 if there was any.
 """
@@ -21,18 +29,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import random
 import re
 import sys
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from loadtest import drag
 from loadtest.client import PLAYER_KEY, AppSession, Rerun
 from loadtest.server import serve
+from optviz.app.live_endpoint import MAX_BODY
+from optviz.link import to_query
+from optviz.settings import start_ranges
 
 # --- Generated links. ----------------------------------------------------------------------------------
 
@@ -309,6 +324,8 @@ async def attack(url: str, queries: int, seed: int) -> dict[str, list[str]]:
         ("tampered widgets", tampered(url)),
         ("formulas", formulas(url)),
         ("live changes", live_changes(url)),
+        ("live route", live_route(url)),
+        ("live flood", live_flood(url)),
     ):
         failures = await job
         down = await still_up(url)
@@ -368,6 +385,9 @@ LIVE_CHANGES: list[Any] = [
     {"start": [1.0, math.inf]},
     {"start": [1e9, 1.0]},
     {"start": ["1", "x"]},
+    # Whole numbers beyond any float: JSON's numbers have no limit, and float() overflows on them.
+    {"runner": 0, "name": "lr", "value": 10**400},
+    {"start": [-(10**400), 1.0]},
 ]
 
 
@@ -402,6 +422,289 @@ async def live_changes(url: str) -> list[str]:
     return failures
 
 
+# --- Hostile input to the live route (the page's direct line: `optviz.app.live_endpoint`). ------------
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A body sent to the live route, and the status that must answer it."""
+
+    name: str
+    body: bytes
+    # 400, 413, 422; 200: taken, and the answer must hold (`check_answer`); 0: another method, which
+    # the route does not take (Streamlit's own routes may answer it: the page for a GET), never a 5xx.
+    status: int
+    quote: str = ""  # input the refusal's message must quote
+    method: str = "POST"
+    chunked: bool = False  # sent without a length, in pieces: the route must stop reading at its limit
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value).encode()  # NaN and infinities as JavaScript would never send them
+
+
+def route_cases(settings: dict[str, str], have: dict[str, Any]) -> list[Posted]:
+    """Hostile bodies for the live route of a page whose link's keys are `settings`, holding `have`."""
+    good = {"runner": 0, "name": "lr", "value": 0.02, "seq": 1}
+
+    def sent(change: Any = good, keys: Any = settings) -> bytes:
+        return _json({"settings": keys, "change": change})
+
+    text = sent().decode()
+    cases = [
+        Posted("too large", b'{"settings": {}, "change": "' + b"x" * MAX_BODY + b'"}', 413),
+        Posted("too large, no length", b"[" + b"1," * MAX_BODY + b"1]", 413, chunked=True),
+        Posted("too large: have", sent({**good, "have": {"surface": "k", "runners": ["d" * 32] * 600}}), 413),
+        Posted("empty", b"", 400),
+        Posted("not JSON", b"not json <script>alert(1)</script>", 400, "not json <script>"),
+        Posted("not UTF-8", b"\xff\xfe\x00{", 400),
+        Posted("cut short", sent()[:-5], 400, '{"settings"'),
+        Posted("nested 5000 deep", b"[" * 5000 + b"]" * 5000, 400, "[[[["),
+        Posted("a number of 5000 digits", b'{"settings": {}, "change": ' + b"9" * 5000 + b"}", 400, "9999"),
+        Posted("NaN", text.replace("0.02", "NaN").encode(), 400, "nan"),
+        Posted("-Infinity", text.replace("0.02", "-Infinity").encode(), 400, "inf"),
+        Posted("1e400", text.replace("0.02", "1e400").encode(), 400, "inf"),
+        Posted("null", b"null", 400, "None"),
+        Posted("a list", _json([settings, good]), 400, "[{"),
+        Posted("a number", b"42", 400, "42"),
+        Posted("text", b'"settings"', 400, "settings"),
+        Posted("an empty object", b"{}", 400, "{}"),
+        Posted("no change", _json({"settings": settings}), 400, "{'settings'"),
+        Posted("no settings", _json({"change": good}), 400, "{'change'"),
+        Posted("a key more", _json({"settings": settings, "change": good, "more": 1}), 400, "{'settings'"),
+        Posted("settings: a list", sent(keys=[]), 400, "[]"),
+        Posted("settings: none", sent(keys={}), 400, "{}"),
+        Posted("settings: a link's text", sent(keys="surface=beale"), 400, "surface=beale"),
+        Posted("settings: an unknown key", sent(keys={**settings, "zzz": "1"}), 400, "zzz"),
+        Posted("settings: a bad surface", sent(keys={**settings, "surface": "nosuch"}), 400, "nosuch"),
+        Posted("settings: a huge number", sent(keys={**settings, "steps": "1e400"}), 400, "1e400"),
+        Posted("settings: many digits", sent(keys={**settings, "steps": "9" * 999}), 400, "9999"),
+        Posted("settings: a long value", sent(keys={**settings, "c1.lr": "1" * 1001}), 400, "c1.lr"),
+        Posted("settings: a long key", sent(keys={**settings, "k" * 33: "1"}), 400, "kkkk"),
+        Posted("settings: not text", sent(keys={**settings, "c1": 5}), 400, "c1"),
+        Posted("settings: 201 keys", sent(keys={f"z{i}": "1" for i in range(201)}), 400, "z0"),
+        Posted("settings: a bad optimizer", sent(keys={**settings, "c1": "adam()"}), 400, "adam()"),
+        Posted(
+            "settings: a hostile formula",
+            sent(keys={"surface": "custom", "f": "__import__('os').system('id')"}),
+            400,
+            "__import__",
+        ),
+        Posted("a runner that does not exist", sent({**good, "runner": 3}), 400, "3"),
+        Posted("a start outside the region", sent({"start": [1e9, 1.0], "seq": 1}), 400, "1e+09"),
+        # A start inside the plotted region where the surface is not defined: the engine refuses.
+        Posted(
+            "a race that cannot run",
+            sent(
+                {"start": [-1.0, 1.0], "seq": 1},
+                {"surface": "custom", "f": "sqrt(x) + y^2", "dom": "-2,2,-2,2"},
+            ),
+            422,
+            "-1",
+        ),
+        Posted("GET", b"", 0, method="GET"),
+        Posted("PUT", sent(), 0, method="PUT"),
+        Posted("DELETE", b"", 0, method="DELETE"),
+    ]
+    cases += [Posted(f"change {value!r}"[:80], sent(value), 400) for value in LIVE_CHANGES]
+    # What the page says it holds is only a hint: junk is ignored, and the race comes whole.
+    junk = [
+        5, "everything", [], None, {"surface": 1, "runners": []}, {"surface": "k" * 1000, "runners": []},
+        {"surface": have["surface"], "runners": ["x" * 32] * len(have["runners"])},
+        {"surface": have["surface"], "runners": [*have["runners"], "one more"]},
+        {"surface": have["surface"], "runners": [{"$ne": 1}]},
+        {"surface": have["surface"], "runners": have["runners"][:1], "more": [1] * 100},
+    ]  # fmt: skip
+    cases += [Posted(f"have {h!r}"[:80], sent({**good, "have": h}), 200) for h in junk]
+    return cases
+
+
+def check_answer(case: Posted, answer: Any, held: dict[str, Any]) -> str | None:
+    """What is wrong with the route's answer to a good change with `have` as the case sent it, or None:
+    it must answer change 1 with η = 0.02 for the first competitor, and refer only to runs the page
+    both holds (`held`: the real digests and surface) and named."""
+    named = json.loads(case.body)["change"]["have"]
+    valid = isinstance(named, dict) and isinstance(named.get("runners"), list)
+    names = [d for d in named["runners"] if isinstance(d, str)] if valid else []
+    try:
+        if answer["live"]["seq"] != 1 or answer["live"]["runners"][0]["lr"] != 0.02:
+            return f"the answer is not change 1's: {str(answer['live'])[:200]}"
+        for run in answer["runners"]:
+            if "same" in run and not (run["same"] in held["runners"] and run["same"] in names):
+                return f"the answer refers to a run the page did not name or hold: {run['same']!r}"
+        if "same" in answer["surface"] and not (valid and named.get("surface") == held["surface"]):
+            return "the answer refers to a surface the page did not name"
+    except (KeyError, IndexError, TypeError) as error:
+        return f"an answer without the player's data: {type(error).__name__}: {error}"
+    return None
+
+
+async def _post(client: httpx.AsyncClient, route: str, case: Posted) -> httpx.Response:
+    if case.chunked:
+
+        async def pieces() -> Any:
+            for i in range(0, len(case.body), 4096):
+                yield case.body[i : i + 4096]
+
+        return await client.request(case.method, route, content=pieces())
+    return await client.request(case.method, route, content=case.body)
+
+
+def check_refusal(case: Posted, response: httpx.Response) -> str | None:
+    """What is wrong with the route's answer to a refused body, or None."""
+    if case.status == 0:
+        if response.status_code >= 500 or '"runners"' in response.text:
+            return f"answered {response.status_code}: {response.text[:200]!r}"
+        return None
+    if response.status_code != case.status:
+        return f"answered {response.status_code}, not {case.status}: {response.text[:200]!r}"
+    try:
+        message = response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        return f"a {case.status} without a JSON message: {response.text[:200]!r}"
+    if not isinstance(message, str) or not message or len(message) > 1000:
+        return (
+            f"a {case.status} whose message is empty, not text or too long ({len(str(message))} characters)"
+        )
+    if case.quote and case.quote not in message:
+        return f"the message does not quote {case.quote!r}: {message[:300]!r}"
+    return None
+
+
+async def page_line(url: str, link: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The live route the page at `link` names, the settings it sends with its changes, and what it
+    holds; RuntimeError when the page names no route."""
+    session = AppSession(url, link)
+    try:
+        result = await session.open()
+        if not result.clean or session.player is None:
+            raise RuntimeError(f"the page with {link!r} did not load: {result.status} {result.exceptions}")
+        data = json.loads(session.player.bytes)
+    finally:
+        await session.close()
+    line = data.get("live", {})
+    if not line.get("url"):
+        raise RuntimeError(drag.no_route(url))
+    have = {"surface": data["surface"]["key"], "runners": [r["digest"] for r in data["runners"]]}
+    return line["url"], line["settings"], have
+
+
+async def live_route(url: str) -> list[str]:
+    """Every hostile body of `route_cases`, one after another on one kept-alive connection."""
+    try:
+        route, settings, have = await page_line(url, LIVE_LINK)
+    except RuntimeError as error:
+        return [str(error)]
+    failures: list[str] = []
+    async with httpx.AsyncClient(base_url=drag.origin(url), timeout=60) as client:
+        for case in route_cases(settings, have):
+            try:
+                response = await _post(client, route, case)
+            except httpx.HTTPError as error:
+                failures.append(f"{case.name}: no answer: {type(error).__name__}: {error}")
+                continue
+            if case.status == 200:
+                if response.status_code != 200:
+                    problem = f"answered {response.status_code}, not 200: {response.text[:200]!r}"
+                else:
+                    problem = check_answer(case, response.json(), have)
+            else:
+                problem = check_refusal(case, response)
+            if problem:
+                failures.append(f"{case.name}: {problem}")
+    return failures
+
+
+FLOOD = 300  # changes posted at once in each wave of the flood
+
+
+async def live_flood(url: str, waves: int = 20) -> list[str]:
+    """A normal session drags a slider over the route for four seconds while waves of `FLOOD`
+    concurrent changes come, each on a connection of its own and a race of its own (a start point no
+    other uses, on the long valley at 2000 steps: nothing is cached), one wave after another (at most
+    `waves`); meanwhile a new visitor opens the page. Every change of the flood must be raced (200,
+    answering it) or refused as busy (429, with a message), some must be refused; the normal session
+    must get its changes answered (a few refused as busy is what the page copes with) and its release
+    drawn, and the new page must open. Afterwards a single change is raced: the route counts no
+    change still waiting."""
+    try:
+        route, _, _ = await page_line(url, LIVE_LINK)
+    except RuntimeError as error:
+        return [str(error)]
+    heavy = replace(drag.SETTINGS, steps=2000)
+    settings = to_query(heavy)
+    rx, ry = start_ranges(heavy.surface_object())
+    failures: list[str] = []
+    statuses: dict[int, int] = {}
+    done = threading.Event()
+
+    async def one(client: httpx.AsyncClient, n: int) -> None:
+        x = rx.low + (rx.high - rx.low) * (n % 9973 + 1) / 9975
+        change = {"start": [x, (ry.low + ry.high) / 2], "seq": n}
+        try:
+            response = await client.post(route, content=_json({"settings": settings, "change": change}))
+        except httpx.HTTPError as error:
+            failures.append(f"flood: change {n} unanswered: {type(error).__name__}: {error}")
+            return
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        if response.status_code == 200:
+            if response.json()["live"]["seq"] != n:
+                failures.append(f"flood: change {n} answered with change {response.json()['live']['seq']}")
+        elif response.status_code == 429:
+            if "error" not in response.json():
+                failures.append(f"flood: a 429 without a message: {response.text[:200]!r}")
+        else:
+            failures.append(f"flood: change {n} answered {response.status_code}: {response.text[:200]!r}")
+
+    async def flood() -> None:
+        limits = httpx.Limits(max_connections=FLOOD, max_keepalive_connections=FLOOD)
+        for wave in range(waves):
+            if done.is_set():
+                return
+            # Fresh connections for each wave: one kept from the wave before may have been closed
+            # by the server meanwhile (its keep-alive timeout), which would fail this client's post.
+            async with httpx.AsyncClient(base_url=drag.origin(url), timeout=120, limits=limits) as client:
+                await asyncio.gather(*(one(client, wave * FLOOD + i + 1) for i in range(FLOOD)))
+
+    session = drag.Dragger(url, random.Random(5), timeout=120)
+    try:
+        if await session.open():
+            session.home = session.nearest(session.shown())
+            # The flood on an event loop of its own thread: reading hundreds of large answers would
+            # otherwise hold up this session's pointer and answers, which a flood from elsewhere cannot.
+            flooding = asyncio.create_task(asyncio.to_thread(asyncio.run, flood()))
+            await asyncio.sleep(0.2)  # the first wave reaching the server
+            # While it floods, the session drags; and a new visitor's page opens.
+            _, down = await asyncio.gather(session.burst(4.0, 30), still_up(url))
+            if down:
+                failures.append(f"during the flood: {down}")
+            done.set()
+            await flooding
+    finally:
+        done.set()
+        await session.close()
+    stats = session.stats
+    failures += [f"the normal session during the flood: {e}" for e in stats.errors]
+    if stats.answers < 3:
+        failures.append(
+            f"the normal session got {stats.answers} of its {stats.sent} changes answered during the "
+            f"flood ({stats.busy} refused as busy)"
+        )
+    if len(stats.commits) != 1:
+        failures.append("the normal session's release was not drawn during the flood")
+    if not statuses.get(429):
+        failures.append(f"the flood was never refused as busy: {statuses}")
+    async with httpx.AsyncClient(base_url=drag.origin(url), timeout=60) as client:
+        response = await client.post(
+            route, content=_json({"settings": settings, "change": {"start": [1.0, 1.0], "seq": 1}})
+        )
+        if response.status_code != 200:
+            failures.append(
+                f"a change after the flood answered {response.status_code}: {response.text[:200]!r}"
+            )
+    return failures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m loadtest.hostile",
@@ -431,6 +734,8 @@ def main(argv: list[str] | None = None) -> int:
         "tampered widgets": len(TAMPERED) + len(STREAMLIT_REJECTS),
         "formulas": len(FORMULAS),
         "live changes": 2 * len(LIVE_CHANGES),
+        "live route": len(route_cases({"surface": "beale"}, {"surface": "k", "runners": []})),
+        "live flood": FLOOD,
     }
     for name, failures in report.items():
         print(f"{name}: {counts.get(name, 0)} cases, {len(failures)} failures")

@@ -18,7 +18,10 @@ def finite_number(name: str, value: object, error: type[ValueError] = ValueError
         return value
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise error(f"{name} must be a number, got {value!r}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number beyond any float (JSON's numbers have no limit)
+        raise error(f"{name} must be finite, got a whole number of {len(str(value))} digits") from None
     if not math.isfinite(number):
         raise error(f"{name} must be finite, got {number}")
     return number

@@ -20,7 +20,7 @@ from optviz.settings import start_ranges
 SETTINGS = from_query(dict(parse_qsl(LIVE_LINK)))[0]
 
 
-@pytest.mark.parametrize("value", LIVE_CHANGES, ids=repr)
+@pytest.mark.parametrize("value", LIVE_CHANGES, ids=lambda v: repr(v)[:60])
 def test_a_tampered_change_is_dropped(value: Any) -> None:
     assert live.checked(value, SETTINGS) is None
 

@@ -52,9 +52,11 @@ async def live_change(request: Request) -> Response:
             return _refused(413, f"a live change is at most {MAX_BODY} bytes; this one is longer")
     try:
         sent = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:
+        # Besides text that is not JSON (or not UTF-8), the decoder refuses JSON it cannot hold: a
+        # whole number of more than 4300 digits (ValueError), arrays or objects nested ~1000 deep.
         text = show(body.decode(errors="replace"))
-        return _refused(400, f"a live change must be JSON; got {text} ({error})")
+        return _refused(400, f"a live change must be JSON a page could send; got {text} ({error})")
     if _waiting >= MAX_WAITING:
         return _refused(429, "the server is busy: this change was not raced; the next one will be")
     if _limiter is None:

@@ -214,7 +214,9 @@ def settings_of(query: Any) -> RaceSettings:
     if not isinstance(query, dict) or not 0 < len(query) <= MAX_SETTING_KEYS:
         raise ValueError(f"settings must be an object of up to {MAX_SETTING_KEYS} keys, got {quoted(query)}")
     for key, value in query.items():
-        if not isinstance(value, str) or len(key) > 32 or len(value) > MAX_SETTING_TEXT:
+        if len(key) > 32:
+            raise ValueError(f"settings: {show(key)} is not a setting (a link's keys are short)")
+        if not isinstance(value, str) or len(value) > MAX_SETTING_TEXT:
             raise ValueError(f"settings: {show(key)} must be text of up to {MAX_SETTING_TEXT} characters")
     return _settings(tuple(sorted(query.items())))
 

@@ -40,11 +40,16 @@ def routes() -> list[BaseRoute]:
     base = (config.get_option("server.baseUrlPath") or "").strip("/")
     path = f"/{base}/{PATH}" if base else f"/{PATH}"
     live.ENDPOINT[:] = [path]
-    return [Route(path, live_change, methods=["POST"])]
+    # Other methods are answered here too (405), rather than by Streamlit's page for any other path.
+    return [Route(path, live_change, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])]
 
 
 async def live_change(request: Request) -> Response:
     global _waiting, _limiter
+    if request.method != "POST":
+        answer = _refused(405, f"the live route takes a POST of a live change, not a {request.method}")
+        answer.headers["Allow"] = "POST"
+        return answer
     body = bytearray()
     async for chunk in request.stream():
         body += chunk

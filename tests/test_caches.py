@@ -167,6 +167,7 @@ def test_surface_identity_tells_typed_formulas_and_domains_apart():
 
 
 def test_the_cache_list_names_real_functions():
+    import optviz.app.live
     import optviz.app.map_tab
     import optviz.engine.batches
     import optviz.params
@@ -176,6 +177,7 @@ def test_the_cache_list_names_real_functions():
 
     modules = {
         "racing": optviz.racing,
+        "live": optviz.app.live,
         "batches": optviz.engine.batches,
         "finite_sum": surfaces.finite_sum,
         "figures": figures,

@@ -130,7 +130,7 @@ def answered_session(monkeypatch: pytest.MonkeyPatch) -> tuple[drag.Dragger, dic
 def test_drag_takes_the_routes_answer_to_its_change(monkeypatch: pytest.MonkeyPatch):
     d, body, answer = answered_session(monkeypatch)
     assert any("same" in r for r in answer["runners"])  # the runs the session holds are not sent again
-    asyncio.run(d.direct_answer(body, answer, 0.5))
+    run(d.direct_answer(body, answer, 0.5))
     assert d.stats.errors == [] and d.stats.answers == d.stats.routed == 1 and d.stats.lags == [0.5]
     assert d.shown() == 0.02
 
@@ -158,5 +158,5 @@ def test_drag_counts_an_answer_that_is_not_its_changes_as_an_error(monkeypatch: 
         except LookupError as error:  # a run it does not hold: `post` counts it
             d.error(str(error))
 
-    asyncio.run(take())
+    run(take())
     assert d.stats.errors, how

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from surfaces.ranges import Real, number_text
+from surfaces.ranges import Real, number_text, shortened
 
 __all__ = ["BatchSize", "Choice", "Domain", "Flag", "Points", "Real", "Text", "Whole", "number_text", "show"]
 
@@ -23,7 +23,7 @@ Box = tuple[tuple[float, float], tuple[float, float]]
 
 def show(text: str, limit: int = 40) -> str:
     """Text quoted for a message, cut short: a message never echoes a long value in full."""
-    return repr(text if len(text) <= limit else text[:limit] + "...")
+    return repr(shortened(text, limit))
 
 
 def _problem_free(problem: str | None) -> None:

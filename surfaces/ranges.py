@@ -17,7 +17,7 @@ def finite_number(name: str, value: object, error: type[ValueError] = ValueError
     if type(value) is float and math.isfinite(value):  # the common case, checked on every run
         return value
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise error(f"{name} must be a number, got {_cut(repr(value))}")
+        raise error(f"{name} must be a number, got {shortened(repr(value))}")
     try:
         number = float(value)
     except OverflowError:  # a whole number beyond any float (JSON's numbers have no limit)
@@ -33,13 +33,13 @@ def whole_number(name: str, value: object, low: int, high: int | None = None) ->
     if type(value) is int or (isinstance(value, int | np.integer) and not isinstance(value, bool)):
         if low <= value and (high is None or value <= high):
             return int(value)
-        raise ValueError(f"{name} must be {_limit(low, high)}, got {_cut(str(value))}")
-    raise ValueError(f"{name} must be a whole number {_limit(low, high)}, got {_cut(repr(value))}")
+        raise ValueError(f"{name} must be {_limit(low, high)}, got {shortened(str(value))}")
+    raise ValueError(f"{name} must be a whole number {_limit(low, high)}, got {shortened(repr(value))}")
 
 
-def _cut(text: str, limit: int = 40) -> str:
-    """A value written into a message, cut short: a message never echoes a huge value in full."""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+def shortened(text: str, limit: int = 40) -> str:
+    """A value written into a message, cut short: a message never echoes a long value in full."""
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _limit(low: int, high: int | None) -> str:

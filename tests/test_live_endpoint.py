@@ -37,7 +37,7 @@ URL = "/" + live_endpoint.PATH
 
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    monkeypatch.setattr(live, "ENDPOINT", [])
+    monkeypatch.setattr(live, "ENDPOINT", None)
     app = Starlette(routes=live_endpoint.routes())
     with TestClient(app, raise_server_exceptions=True) as c:
         yield c
@@ -59,7 +59,7 @@ def test_the_page_is_told_the_route_and_the_settings_it_applies_to(client: TestC
 
 
 def test_without_the_route_the_page_is_told_nothing(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(live, "ENDPOINT", [])
+    monkeypatch.setattr(live, "ENDPOINT", None)
     assert live.direct_line(SETTINGS) == {}
 
 
@@ -163,14 +163,14 @@ def test_only_posts_reach_the_route(client: TestClient):
 
 
 def test_the_route_is_under_the_servers_base_path(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(live, "ENDPOINT", [])
+    monkeypatch.setattr(live, "ENDPOINT", None)
     monkeypatch.setattr(live_endpoint.config, "get_option", lambda name: "/optviz/")
     (route,) = live_endpoint.routes()
-    assert route.path == "/optviz/api/optviz/live" == live.ENDPOINT[0]
+    assert route.path == "/optviz/api/optviz/live" == live.ENDPOINT
 
 
 def test_the_app_is_the_page_with_the_route(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(live, "ENDPOINT", [])
+    monkeypatch.setattr(live, "ENDPOINT", None)
     options = serve.app_options()
     assert options["script_path"] == serve.SCRIPT
     assert [r.path for r in options["routes"]] == [URL]

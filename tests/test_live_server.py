@@ -116,7 +116,7 @@ def test_a_class_dragging_live_gets_every_change_answered_and_every_release_draw
 def answered_session(monkeypatch: pytest.MonkeyPatch) -> tuple[drag.Dragger, dict[str, Any], dict[str, Any]]:
     """A dragging session holding the race, the body of its change 1 (η of competitor 1 to 0.02), and
     the answer the route gives it (`live.answer`, as on a server with the route)."""
-    monkeypatch.setattr(live, "ENDPOINT", ["/api/optviz/live"])
+    monkeypatch.setattr(live, "ENDPOINT", "/api/optviz/live")
     settings = to_query(drag.SETTINGS)
     d = drag.Dragger("http://127.0.0.1:9", random.Random(0))
     first = {"runner": 0, "name": "lr", "value": 0.01, "seq": 0}

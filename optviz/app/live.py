@@ -137,15 +137,27 @@ def on_commit(value: Any) -> None:
     st.session_state[FULL_RERUN] = True
 
 
+class RefusedRaceError(ValueError):
+    """The engine refuses the race a change makes (a start where a typed surface is undefined)."""
+
+
+def changed_race(settings: RaceSettings, change: dict[str, Any] | None) -> tuple[RaceSettings, Race]:
+    """The settings with a checked change made, and their race; RefusedRaceError if the engine refuses it."""
+    changed = applied(settings, change)
+    try:
+        return changed, run_race(changed.race_part())
+    except ValueError as error:
+        raise RefusedRaceError(f"this race cannot run: {error}") from None
+
+
 def shown(
     settings: RaceSettings, change: dict[str, Any] | None
 ) -> tuple[RaceSettings, Race, dict[str, Any] | None]:
-    """The settings with a checked change made, their race, and the change; when the engine refuses
-    the changed race (a start where the surface is undefined), the settings' own race and None."""
-    changed = applied(settings, change)
+    """What the fragment draws: the settings with a checked change made, their race, and the change;
+    when the engine refuses the changed race, the settings' own race and None."""
     try:
-        return changed, run_race(changed.race_part()), change
-    except ValueError:
+        return (*changed_race(settings, change), change)
+    except RefusedRaceError:
         if change is None:
             raise
         return settings, run_race(settings.race_part()), None
@@ -178,7 +190,7 @@ def controls(settings: RaceSettings, seq: int) -> dict[str, Any]:
 
 # Where the direct line is mounted (`optviz.app.live_endpoint.routes`), or None: the page is served
 # without it (an AppTest, a bare script) and live changes take the fragment's rerun instead.
-ENDPOINT: list[str] = []
+ENDPOINT: str | None = None
 MAX_SETTING_KEYS = 200  # a link of ten competitors has ~70 keys
 MAX_SETTING_TEXT = 1000  # a typed formula is the longest value
 
@@ -186,9 +198,9 @@ MAX_SETTING_TEXT = 1000  # a typed formula is the longest value
 def direct_line(settings: RaceSettings) -> dict[str, Any]:
     """What the player needs to send live changes straight to the server: the endpoint and the
     settings the changes apply to, as their link's keys (empty when the line is not mounted)."""
-    if not ENDPOINT:
+    if ENDPOINT is None:
         return {}
-    return {"url": ENDPOINT[0], "settings": to_query(settings)}
+    return {"url": ENDPOINT, "settings": to_query(settings)}
 
 
 def answer(sent: Any) -> bytes:
@@ -199,11 +211,7 @@ def answer(sent: Any) -> bytes:
         raise ValueError(f"expected an object with settings and change, got {quoted(sent)}")
     settings = settings_of(sent["settings"])
     change = check_change(sent["change"], settings)
-    changed = applied(settings, change)
-    try:
-        race = run_race(changed.race_part())
-    except ValueError as error:
-        raise ValueError(f"this race cannot run: {error}") from None
+    changed, race = changed_race(settings, change)
     live = controls(changed, change["seq"]) | direct_line(settings)
     return player.encoded(race, settings.view, live=live, have=change["have"])
 

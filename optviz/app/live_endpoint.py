@@ -39,7 +39,7 @@ def routes() -> list[BaseRoute]:
     """The route, under the server's base path; the page learns from `live.ENDPOINT` that it is there."""
     base = (config.get_option("server.baseUrlPath") or "").strip("/")
     path = f"/{base}/{PATH}" if base else f"/{PATH}"
-    live.ENDPOINT[:] = [path]
+    live.ENDPOINT = path
     # Other methods are answered here too (405), rather than by Streamlit's page for any other path.
     return [Route(path, live_change, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])]
 
@@ -69,9 +69,10 @@ async def live_change(request: Request) -> Response:
     _waiting += 1
     try:
         data = await anyio.to_thread.run_sync(live.answer, sent, limiter=_limiter)
+    except live.RefusedRaceError as error:
+        return _refused(422, str(error))
     except ValueError as error:
-        status = 422 if str(error).startswith("this race cannot run") else 400
-        return _refused(status, str(error))
+        return _refused(400, str(error))
     finally:
         _waiting -= 1
     return Response(data, media_type="application/json")

@@ -16,6 +16,7 @@
 // data-testid="optviz-map-canvas", the tooltip "optviz-map-tip", the zoom-out button
 // "optviz-map-zoom-out".
 
+import { plotAxes } from "../../player/src/axes.js";
 import { colorbar } from "../../player/src/colorbar.js";
 import { el, escape } from "../../player/src/dom.js";
 import { fitCanvases } from "../../player/src/view.js";
@@ -395,41 +396,22 @@ class MapView {
 
   axes(ctx) {
     const h = this.header;
-    const { x, y, w, h: ph } = this.plot;
-    const fs = this.fontSize;
-    ctx.fillStyle = this.colors.text;
-    ctx.strokeStyle = this.colors.axis;
-    ctx.lineWidth = 1;
-    ctx.textAlign = "center";
-    ctx.textBaseline = "top";
-    for (const [t, label] of axisTicks(h.x.log, ...this.range.x, Math.max(3, Math.round(w / 90)))) {
-      const px = this.sx(t);
-      ctx.beginPath();
-      ctx.moveTo(px, y + ph);
-      ctx.lineTo(px, y + ph + 5);
-      ctx.stroke();
-      ctx.fillText(label, px, y + ph + 7);
-    }
-    ctx.textAlign = "right";
-    ctx.textBaseline = "middle";
-    for (const [t, label] of axisTicks(h.y.log, ...this.range.y, Math.max(3, Math.round(ph / 55)))) {
-      const py = this.sy(t);
-      ctx.beginPath();
-      ctx.moveTo(x - 5, py);
-      ctx.lineTo(x, py);
-      ctx.stroke();
-      ctx.fillText(label, x - 7, py);
-    }
-    ctx.save();
-    ctx.font = this.font(1, 600);
-    ctx.textAlign = "center";
-    ctx.textBaseline = "bottom";
-    ctx.fillText(h.x.title, x + w / 2, this.h - 4, this.w - 8);
-    ctx.translate(fs * 0.95, y + ph / 2);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textBaseline = "middle";
-    ctx.fillText(h.y.title, 0, 0, ph + this.plot.y);
-    ctx.restore();
+    const { y, w, h: ph } = this.plot;
+    const xAxis = {
+      ticks: axisTicks(h.x.log, ...this.range.x, Math.max(3, Math.round(w / 90))),
+      at: this.sx,
+      title: h.x.title,
+      titleAt: this.h - 4,
+      titleWidth: this.w - 8,
+    };
+    const yAxis = {
+      ticks: axisTicks(h.y.log, ...this.range.y, Math.max(3, Math.round(ph / 55))),
+      at: this.sy,
+      title: h.y.title,
+      titleAt: this.fontSize * 0.95,
+      titleWidth: ph + y,
+    };
+    plotAxes(ctx, this.plot, xAxis, yAxis, this.colors, this.font(1, 600));
   }
 
   colorbar(ctx) {

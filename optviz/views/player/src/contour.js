@@ -1,4 +1,5 @@
 // The contour map: picture, minima, axes and colour bar below; trails, heads and arrows above.
+import { plotAxes } from "./axes.js";
 import { colorbar } from "./colorbar.js";
 import { ended, headIndex, trailStart } from "./data.js";
 import { escape } from "./dom.js";
@@ -88,41 +89,21 @@ export class ContourView extends View {
 
   axes(ctx) {
     const p = this.player;
-    const { x, y, w, h } = this.plot;
-    const fs = p.fontSize;
-    const axes = p.data.surface.axes;
-    ctx.fillStyle = p.colors.text;
-    ctx.strokeStyle = p.colors.axis;
-    ctx.textAlign = "center";
-    ctx.textBaseline = "top";
-    for (const [t, label] of pickTicks(axes.x, Math.max(4, Math.round(w / 70)))) {
-      const px = this.sx(t);
-      ctx.beginPath();
-      ctx.moveTo(px, y + h);
-      ctx.lineTo(px, y + h + 5);
-      ctx.stroke();
-      ctx.fillText(label, px, y + h + 7);
-    }
-    ctx.textAlign = "right";
-    ctx.textBaseline = "middle";
-    for (const [t, label] of pickTicks(axes.y, Math.max(4, Math.round(h / 60)))) {
-      const py = this.sy(t);
-      ctx.beginPath();
-      ctx.moveTo(x - 5, py);
-      ctx.lineTo(x, py);
-      ctx.stroke();
-      ctx.fillText(label, x - 7, py);
-    }
-    ctx.save();
-    ctx.font = p.font(1, 600);
-    ctx.textAlign = "center";
-    ctx.textBaseline = "bottom";
-    ctx.fillText(p.data.titles.x, x + w / 2, this.h - 6);
-    ctx.translate(fs * 1.05, y + h / 2);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textBaseline = "middle";
-    ctx.fillText(p.data.titles.y, 0, 0);
-    ctx.restore();
+    const { w, h } = this.plot;
+    const { axes } = p.data.surface;
+    const xAxis = {
+      ticks: pickTicks(axes.x, Math.max(4, Math.round(w / 70))),
+      at: this.sx,
+      title: p.data.titles.x,
+      titleAt: this.h - 6,
+    };
+    const yAxis = {
+      ticks: pickTicks(axes.y, Math.max(4, Math.round(h / 60))),
+      at: this.sy,
+      title: p.data.titles.y,
+      titleAt: p.fontSize * 1.05,
+    };
+    plotAxes(ctx, this.plot, xAxis, yAxis, p.colors, p.font(1, 600));
   }
 
   colorbar(ctx) {
@@ -214,14 +195,16 @@ export class ContourView extends View {
     p.root.dataset.heads = JSON.stringify(heads.map(([x, y]) => [Number(x.toPrecision(7)), Number(y.toPrecision(7))]));
   }
 
-  // A divergence note beside its X, moved down until it overlaps no earlier note.
+  // A divergence note beside its X (on the side with room for it, and whole inside the map even
+  // where neither side has), moved down until it overlaps no earlier note.
   note(ctx, notes, text, x, y, color) {
     const p = this.player;
     ctx.font = p.font(0.9, 700);
     const w = ctx.measureText(text).width;
     const lh = p.fontSize * 1.25;
-    const right = x > this.plot.x + this.plot.w * 0.6;
-    const left = right ? x - 12 - w : x + 12;
+    const end = this.plot.x + this.plot.w - 2;
+    const right = x > this.plot.x + this.plot.w * 0.6 || x + 12 + w > end;
+    const left = Math.max(this.plot.x + 2, Math.min(end - w, right ? x - 12 - w : x + 12));
     const fit = (t) => Math.max(this.plot.y + 2, Math.min(this.plot.y + this.plot.h - lh - 2, t));
     const hits = (t) =>
       notes.some((n) => left < n.left + n.w && n.left < left + w && t < n.top + n.h && n.top < t + lh);

@@ -60,7 +60,11 @@ def main() -> None:
 
 def race_view(settings: RaceSettings, race: Race) -> None:
     """The race tab: what to look for, the player, then what the race did."""
-    header.watch_note(settings, race)
+    # The note in a box of its own, there whether a preset's note shows or not: the player after it
+    # keeps its place on the page, so the browser updates it rather than mounting a new one (which
+    # lost its step, camera and hidden runners when a change made the settings a preset's or not).
+    with st.container():
+        header.watch_note(settings, race)
     live_race(settings)
     results.divergence_notes(race)
     results.batch_notes(race, settings)

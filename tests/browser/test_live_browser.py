@@ -149,3 +149,26 @@ def test_without_the_live_route_dragging_reruns_the_player_and_still_follows(pag
     wait_for_race(page, None)
     page.wait_for_timeout(500)
     assert state(page)["revision"] == dragged["rev"]
+
+
+def test_a_release_that_leaves_the_preset_keeps_the_player_and_what_it_shows(page, app_url):
+    """The front page is a preset's, with its note above the player; a released η makes the settings
+    no preset's, and the note goes. The player stays the same one: a competitor hidden in its legend
+    stays hidden (a player mounted afresh would show it again)."""
+    page.goto(app_url)
+    wait_for_race(page)
+    page.locator('[data-testid="optviz-note"]').wait_for()
+    page.evaluate(f"() => {{ ({PLAYER_JS})().__kept = true; }}")
+    first = page.locator('[data-testid="optviz-legend"] [aria-pressed]').first
+    first.click()
+    assert first.get_attribute("aria-pressed") == "false"
+    slider = page.locator('[data-testid="optviz-live-lr"]').first
+    slider.evaluate(
+        "(el) => { el.value = String(Number(el.value) - 3);"
+        " el.dispatchEvent(new Event('input', {bubbles: true}));"
+        " el.dispatchEvent(new Event('change', {bubbles: true})); }"
+    )
+    page.locator('[data-testid="optviz-note"]').wait_for(state="detached", timeout=30_000)
+    page.wait_for_timeout(500)
+    assert page.evaluate(f"() => ({PLAYER_JS})().__kept") is True
+    assert first.get_attribute("aria-pressed") == "false"
